@@ -1,0 +1,325 @@
+"""Checks at the edge: every public entry point validates its data here, once.
+
+Engines, metrics and selection trust what leaves this module: 1-D numpy arrays of equal
+length, finite float scores, a boolean ``is_positive`` array, and finite non-negative
+weights (or ``None`` for unit weights). Every message names the argument and the
+offending value; nothing is dropped or coerced silently.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from .errors import InvalidInputError, InvalidLabelsError, InvalidParameterError
+
+__all__ = [
+    "BinaryTarget",
+    "as_1d",
+    "check_choice",
+    "check_consistent_length",
+    "check_scores",
+    "check_target",
+    "check_weights",
+]
+
+_MAX_EXACT_INT = 2**53  # integers beyond this are not exact in float64
+_LABELS_SHOWN = 10
+
+
+def _to_numpy(values: Any, name: str) -> np.ndarray:
+    """Convert numpy, list, pandas, polars or pyarrow input to a numpy array."""
+    module = type(values).__module__.split(".")[0]
+    if module == "pyarrow":
+        if hasattr(values, "null_count") and values.null_count:
+            msg = f"'{name}' must not contain missing values (got {values.null_count} nulls)"
+            raise InvalidInputError(msg)
+        if hasattr(values, "num_columns"):  # Table / RecordBatch
+            msg = f"'{name}' must be one column, not a table (got {values.num_columns} columns)"
+            raise InvalidInputError(msg)
+        return np.asarray(values.to_numpy(zero_copy_only=False))
+    if module == "polars":
+        if hasattr(values, "null_count") and not hasattr(values, "columns"):
+            nulls = int(values.null_count())
+            if nulls:
+                msg = f"'{name}' must not contain missing values (got {nulls} nulls)"
+                raise InvalidInputError(msg)
+        if hasattr(values, "columns"):
+            msg = f"'{name}' must be one column, not a DataFrame (got {values.shape[1]} columns)"
+            raise InvalidInputError(msg)
+        return np.asarray(values.to_numpy())
+    if module == "pandas":
+        if hasattr(values, "columns"):
+            msg = (
+                f"'{name}' must be one column, not a DataFrame "
+                f"(got columns {list(values.columns)[:5]!r})"
+            )
+            raise InvalidInputError(msg)
+        if values.isna().any():
+            msg = (
+                f"'{name}' must not contain missing values (got {int(values.isna().sum())} missing)"
+            )
+            raise InvalidInputError(msg)
+        return np.asarray(values.to_numpy())
+    if isinstance(values, (str, bytes)):
+        msg = f"'{name}' must be an array of values, not a string (got {values!r:.40})"
+        raise InvalidInputError(msg)
+    try:
+        return np.asarray(values)
+    except (ValueError, TypeError) as exc:  # ragged lists and the like
+        msg = f"'{name}' could not be read as a 1-D array ({exc})"
+        raise InvalidInputError(msg) from exc
+
+
+def as_1d(values: Any, name: str) -> np.ndarray:
+    """Return ``values`` as a 1-D numpy array, or raise naming ``name``.
+
+    A column vector of shape ``(n, 1)`` is accepted and flattened, as scikit-learn does.
+    """
+    if values is None:
+        msg = f"'{name}' is required (got None)"
+        raise InvalidInputError(msg)
+    array = _to_numpy(values, name)
+    if array.ndim == 2 and array.shape[1] == 1:
+        array = array[:, 0]
+    if array.ndim != 1:
+        msg = f"'{name}' must be 1-D (got an array of shape {array.shape})"
+        raise InvalidInputError(msg)
+    if array.size == 0:
+        msg = f"'{name}' must not be empty (got 0 values)"
+        raise InvalidInputError(msg)
+    return array
+
+
+def check_consistent_length(**arrays: np.ndarray | None) -> None:
+    """Raise if the given arrays differ in length; the message names each one."""
+    lengths = {name: len(a) for name, a in arrays.items() if a is not None}
+    if len(set(lengths.values())) > 1:
+        listed = ", ".join(f"'{name}' has {n}" for name, n in lengths.items())
+        msg = f"inputs must have the same length ({listed})"
+        raise InvalidInputError(msg)
+
+
+def _first_bad(mask: np.ndarray) -> int:
+    return int(np.argmax(mask))
+
+
+def check_scores(values: Any, name: str = "y_score") -> npt.NDArray[np.float64]:
+    """Return scores as a finite float64 array, or raise.
+
+    Integers are accepted when float64 holds them exactly (|x| <= 2**53); booleans and
+    strings are refused, since a score that is not a number is almost always a mistake
+    (a label column passed as scores, say).
+    """
+    array = as_1d(values, name)
+    kind = array.dtype.kind
+    if kind == "b":
+        msg = f"'{name}' must be numeric scores (got booleans); pass them as 0/1 if you mean it"
+        raise InvalidInputError(msg)
+    if kind in "iu":
+        if array.size and (int(array.max()) > _MAX_EXACT_INT or int(array.min()) < -_MAX_EXACT_INT):
+            msg = f"'{name}' has integers beyond 2**53 that float64 cannot hold exactly"
+            raise InvalidInputError(msg)
+        return array.astype(np.float64)
+    if kind == "f":
+        # float16/32 widen to float64 exactly, so thresholds stay observed values.
+        array = array.astype(np.float64, copy=False)
+    elif kind == "O":
+        try:
+            converted = array.astype(np.float64)
+        except (TypeError, ValueError):
+            bad = next(i for i, v in enumerate(array) if not _is_number(v))
+            msg = f"'{name}' must be numeric (got {array[bad]!r} at index {bad})"
+            raise InvalidInputError(msg) from None
+        if any(isinstance(v, (bool, np.bool_)) or v is None for v in array):
+            bad = next(
+                i for i, v in enumerate(array) if v is None or isinstance(v, (bool, np.bool_))
+            )
+            msg = f"'{name}' must be numeric (got {array[bad]!r} at index {bad})"
+            raise InvalidInputError(msg)
+        array = converted
+    else:
+        msg = f"'{name}' must be numeric (got dtype {array.dtype}, e.g. {array[0]!r})"
+        raise InvalidInputError(msg)
+    finite = np.isfinite(array)
+    if not finite.all():
+        bad = ~finite
+        first = _first_bad(bad)
+        n_nan = int(np.isnan(array).sum())
+        n_inf = int(bad.sum()) - n_nan
+        parts = [f"{n_nan} NaN"] if n_nan else []
+        parts += [f"{n_inf} infinite"] if n_inf else []
+        msg = (
+            f"'{name}' must be finite (got {array[first]!r} at index {first}; "
+            f"{' and '.join(parts)} values in all). Remove or impute them first."
+        )
+        raise InvalidInputError(msg)
+    return array
+
+
+def _is_number(value: Any) -> bool:
+    try:
+        float(value)
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
+def check_weights(
+    values: Any, n_samples: int, name: str = "sample_weight"
+) -> npt.NDArray[np.float64] | npt.NDArray[np.int64] | None:
+    """Return weights as float64 (or int64 for integer input), or None for unit weights.
+
+    Weights must be finite, non-negative and not all zero. Integer weights stay
+    integers so that weighted counts are exact.
+    """
+    if values is None:
+        return None
+    array = as_1d(values, name)
+    if len(array) != n_samples:
+        msg = (
+            f"'{name}' must have one weight per row "
+            f"('{name}' has {len(array)}, the scores have {n_samples})"
+        )
+        raise InvalidInputError(msg)
+    kind = array.dtype.kind
+    if kind == "b":
+        msg = f"'{name}' must be numeric (got booleans)"
+        raise InvalidInputError(msg)
+    if kind in "iu":
+        if int(array.min()) < 0:
+            first = _first_bad(array < 0)
+            msg = f"'{name}' must be non-negative (got {array[first]!r} at index {first})"
+            raise InvalidInputError(msg)
+        weights: np.ndarray = array.astype(np.int64)
+    else:
+        try:
+            weights = array.astype(np.float64)
+        except (TypeError, ValueError):
+            msg = f"'{name}' must be numeric (got dtype {array.dtype})"
+            raise InvalidInputError(msg) from None
+        finite = np.isfinite(weights)
+        if not finite.all():
+            first = _first_bad(~finite)
+            msg = f"'{name}' must be finite (got {weights[first]!r} at index {first})"
+            raise InvalidInputError(msg)
+        if (weights < 0).any():
+            first = _first_bad(weights < 0)
+            msg = f"'{name}' must be non-negative (got {weights[first]!r} at index {first})"
+            raise InvalidInputError(msg)
+    if not weights.any():
+        msg = f"'{name}' must not be all zero (got {len(weights)} zero weights)"
+        raise InvalidInputError(msg)
+    return weights
+
+
+@dataclass(frozen=True)
+class BinaryTarget:
+    """A validated binary target.
+
+    Attributes
+    ----------
+    is_positive : ndarray of bool, shape (n_samples,)
+        True where the row belongs to the positive class.
+    positive_label, negative_label : object
+        The user's label values (``negative_label`` is None when only the positive class
+        was seen and the other value cannot be known).
+    """
+
+    is_positive: npt.NDArray[np.bool_]
+    positive_label: Any
+    negative_label: Any
+
+
+def _python_scalar(value: Any) -> Any:
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def _distinct_labels(array: np.ndarray, name: str) -> tuple[list[Any], int]:
+    """The first few distinct values of a label array (sorted) and how many there are.
+
+    Cheap for the common dtypes: booleans and small integer ranges need no sort.
+    """
+    kind = array.dtype.kind
+    if kind == "b":
+        found = [v for v in (False, True) if (array == v).any()]
+        return found, len(found)
+    if kind in "iu":
+        lo, hi = int(array.min()), int(array.max())
+        if hi - lo <= 2:  # 0/1 or -1/1 without a sort of the whole column
+            found = [v for v in range(lo, hi + 1) if (array == v).any()]
+            return found, len(found)
+    if kind == "f" and np.isnan(array).any():
+        first = _first_bad(np.isnan(array))
+        msg = f"'{name}' must not contain NaN (got nan at index {first})"
+        raise InvalidLabelsError(msg)
+    if kind == "O":
+        missing = [i for i, v in enumerate(array[: 10**6]) if v is None]
+        if missing:
+            msg = f"'{name}' must not contain missing values (got None at index {missing[0]})"
+            raise InvalidLabelsError(msg)
+    try:
+        values = np.unique(array)
+    except TypeError as exc:  # mixed types that cannot be ordered
+        msg = f"'{name}' holds values of mixed types that cannot be compared ({exc})"
+        raise InvalidLabelsError(msg) from exc
+    return [_python_scalar(v) for v in values[:_LABELS_SHOWN]], len(values)
+
+
+def check_target(values: Any, pos_label: Any = None, name: str = "y_true") -> BinaryTarget:
+    """Validate binary labels and decide which rows are positive.
+
+    Labels in {0, 1}, {-1, 1} or booleans need no ``pos_label`` (1 or True is positive).
+    Any other pair of values needs ``pos_label``; the error lists the values found.
+    """
+    array = as_1d(values, name)
+    labels, n_distinct = _distinct_labels(array, name)
+    if n_distinct > 2:
+        shown = ", ".join(repr(v) for v in labels) + (", ..." if n_distinct > len(labels) else "")
+        msg = (
+            f"'{name}' must have two classes for a threshold (got {n_distinct} distinct "
+            f"values: {shown}). For more classes, decide per class (one-vs-rest) or with a "
+            "cost matrix."
+        )
+        raise InvalidLabelsError(msg)
+    if pos_label is None:
+        is_bool = array.dtype.kind == "b"
+        numeric = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in labels)
+        if is_bool:
+            return BinaryTarget(np.asarray(array, dtype=bool), True, False)
+        if numeric and set(labels) <= {0, 1}:
+            return BinaryTarget(array == 1, _label_like(array, 1), _label_like(array, 0))
+        if numeric and set(labels) <= {-1, 1}:
+            return BinaryTarget(array == 1, _label_like(array, 1), _label_like(array, -1))
+        options = " or ".join(f"pos_label={v!r}" for v in labels)
+        msg = (
+            f"'{name}' takes the values {labels!r}, so cutpoints cannot tell which class is "
+            f"positive; pass {options}"
+        )
+        raise InvalidLabelsError(msg)
+    pos = _python_scalar(pos_label)
+    if pos not in labels:
+        if len(labels) == 2:
+            msg = f"'pos_label' must be one of the values of '{name}' {labels!r} (got {pos!r})"
+            raise InvalidLabelsError(msg)
+        # One class seen and it is not pos_label: every row is negative, which is valid.
+        return BinaryTarget(np.zeros(len(array), dtype=bool), pos, labels[0])
+    other = [v for v in labels if v != pos]
+    is_positive = np.asarray(array == pos_label, dtype=bool)
+    return BinaryTarget(is_positive, pos, other[0] if other else None)
+
+
+def _label_like(array: np.ndarray, value: int) -> Any:
+    """The label value in the user's dtype (1.0 for float labels, 1 for ints)."""
+    return _python_scalar(array.dtype.type(value))
+
+
+def check_choice(value: Any, name: str, options: tuple[Any, ...]) -> Any:
+    """Raise unless ``value`` is one of ``options``."""
+    if value not in options:
+        msg = f"'{name}' must be one of {list(options)!r} (got {value!r})"
+        raise InvalidParameterError(msg)
+    return value
