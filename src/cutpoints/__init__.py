@@ -48,6 +48,9 @@ _LAZY: dict[str, str] = {
     "BootstrapResult": "._bootstrap",
     "repeat_experiments": "._experiments",
     "ExperimentsResult": "._experiments",
+    "find_cutpoint_robust": "._bootstrap",
+    "find_cutpoint_guaranteed": "._guarantees",
+    "GuaranteedCutpoint": "._guarantees",
     # report
     "report": "._report",
 }

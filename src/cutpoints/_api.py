@@ -13,7 +13,7 @@ from ._curve import ConfusionCurve, Rule
 from ._cutpoint import Cutpoint, closed_form_references
 from ._metrics import MetricLike, get_metric, summary_metrics
 from ._selection import TIE_RULES, TieRule, select
-from ._sweep import exact_sweep
+from ._sweep import sweep_with_top
 from ._validation import (
     check_choice,
     check_consistent_length,
@@ -80,16 +80,14 @@ def confusion_curve(
     weight = check_weights(sample_weight, len(score)) if sample_weight is not None else None
     check_consistent_length(y_true=target.is_positive, y_score=score)
     internal = score if rule == ">=" else -score
-    thresholds, tp, fp = exact_sweep(internal, target.is_positive, weight)
     # Row 0 flags nothing: without it, "flag nothing" could never be chosen.
-    zero = tp.dtype.type(0)
+    thresholds, tp, fp = sweep_with_top(internal, target.is_positive, weight)
     if rule == "<=":
-        thresholds = -thresholds
-    top = np.inf if rule == ">=" else -np.inf
+        thresholds = -thresholds  # row 0 becomes -inf: "score <= -inf" flags nothing
     return ConfusionCurve(
-        np.concatenate(([top], thresholds)),
-        np.concatenate(([zero], tp)),
-        np.concatenate(([zero], fp)),
+        thresholds,
+        tp,
+        fp,
         n_positive=tp[-1].item(),
         n_negative=fp[-1].item(),
         n_samples=len(score),
@@ -98,6 +96,12 @@ def confusion_curve(
         positive_label=target.positive_label,
         negative_label=target.negative_label,
     )
+
+
+def _counts_at(curve: ConfusionCurve, i: int) -> tuple[np.ndarray, ...]:
+    """(tp, fp, tn, fn) at row i as length-1 arrays, without building curve.tn / curve.fn."""
+    tp, fp = curve.tp[i : i + 1], curve.fp[i : i + 1]
+    return tp, fp, curve.n_negative - fp, curve.n_positive - tp
 
 
 def select_cutpoint(
@@ -138,7 +142,7 @@ def select_cutpoint(
             raise InvalidLabelsError(msg) from exc
         raise
     i = selection.index
-    counts = (curve.tp[i : i + 1], curve.fp[i : i + 1], curve.tn[i : i + 1], curve.fn[i : i + 1])
+    counts = _counts_at(curve, i)
     extra = [objective, *(c.metric for c in constraint_list)]
     metrics: dict[str, float] = {}
     for m in [*summary_metrics(), *extra]:
@@ -158,10 +162,10 @@ def select_cutpoint(
         optimal_thresholds=tuple(float(t) for t in thresholds[selection.optimal_indices]),
         ties=ties,
         constraints=tuple(str(c) for c in constraint_list),
-        tp=curve.tp[i].item(),
-        fp=curve.fp[i].item(),
-        tn=curve.tn[i].item(),
-        fn=curve.fn[i].item(),
+        tp=counts[0][0].item(),
+        fp=counts[1][0].item(),
+        tn=counts[2][0].item(),
+        fn=counts[3][0].item(),
         metrics=metrics,
         rule=curve.rule,
         n_samples=curve.n_samples,
@@ -307,8 +311,7 @@ def evaluate_threshold(
         y_true, y_score, sample_weight=sample_weight, pos_label=pos_label, rule=rule
     )
     out: dict[str, float] = dict(curve.at(threshold))
-    i = curve.index_at(threshold)
-    counts = (curve.tp[i : i + 1], curve.fp[i : i + 1], curve.tn[i : i + 1], curve.fn[i : i + 1])
+    counts = _counts_at(curve, curve.index_at(threshold))
     chosen = summary_metrics() if metrics is None else [get_metric(m) for m in metrics]
     for m in chosen:
         out[m.name] = float(m(*counts)[0])

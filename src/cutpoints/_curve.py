@@ -13,12 +13,13 @@ from typing import Any, Literal
 import numpy as np
 import numpy.typing as npt
 
-from ._metrics import MetricLike, get_metric
+from ._metrics import BoundMetric, MetricLike, get_metric
 from .errors import InvalidParameterError
 
 __all__ = ["ConfusionCurve", "Rule"]
 
 Rule = Literal[">=", "<="]
+_CHUNK = 1 << 18  # thresholds per chunk when evaluating metrics
 
 
 def _readonly(array: np.ndarray) -> np.ndarray:
@@ -139,8 +140,23 @@ class ConfusionCurve:
         >>> curve.metric("precision").round(3)
         array([  nan, 1.   , 0.5  , 0.667, 0.5  ])
         """
-        bound = get_metric(metric, **params)
-        return bound(self.tp, self.fp, self.tn, self.fn)
+        return self.evaluate(get_metric(metric, **params))
+
+    def evaluate(self, metric: BoundMetric) -> npt.NDArray[np.float64]:
+        """A bound metric at every threshold, evaluated in chunks to bound memory.
+
+        tn and fn are derived per chunk, so no full-length float64 copies of the four
+        count columns are ever made (at 1e8 thresholds each would be 800 MB).
+        """
+        n = len(self)
+        if n <= _CHUNK:
+            return metric(self.tp, self.fp, self.n_negative - self.fp, self.n_positive - self.tp)
+        out = np.empty(n, dtype=np.float64)
+        for start in range(0, n, _CHUNK):
+            part = slice(start, start + _CHUNK)
+            tp, fp = self.tp[part], self.fp[part]
+            out[part] = metric(tp, fp, self.n_negative - fp, self.n_positive - tp)
+        return out
 
     def index_at(self, threshold: float) -> int:
         """The row whose decisions equal flagging with ``threshold``.
@@ -167,12 +183,13 @@ class ConfusionCurve:
         {'threshold': 0.38, 'tp': 1, 'fp': 1, 'tn': 1, 'fn': 1}
         """
         i = self.index_at(threshold)
+        tp, fp = self.tp[i], self.fp[i]
         return {
             "threshold": float(threshold),
-            "tp": self.tp[i].item(),
-            "fp": self.fp[i].item(),
-            "tn": self.tn[i].item(),
-            "fn": self.fn[i].item(),
+            "tp": tp.item(),
+            "fp": fp.item(),
+            "tn": (self.n_negative - fp).item(),
+            "fn": (self.n_positive - tp).item(),
         }
 
     def to_dict(
@@ -188,7 +205,7 @@ class ConfusionCurve:
         }
         for m in metrics:
             bound = get_metric(m)
-            out[bound.name] = bound(self.tp, self.fp, self.tn, self.fn)
+            out[bound.name] = self.evaluate(bound)
         return out
 
     def to_frame(self, metrics: list[MetricLike] | tuple[MetricLike, ...] = ()) -> Any:

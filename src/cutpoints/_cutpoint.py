@@ -329,7 +329,7 @@ class Cutpoint:
         (True, 0.35)
         """
         if isinstance(source, os.PathLike) or (
-            isinstance(source, str) and not source.lstrip().startswith("{")
+            isinstance(source, str) and not source.lstrip().startswith(("{", "["))
         ):
             path = Path(source)
             if not path.is_file():

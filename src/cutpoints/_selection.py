@@ -24,6 +24,7 @@ __all__ = ["TIE_RULES", "Selection", "TieRule", "select"]
 
 TieRule = Literal["highest", "lowest", "median"]
 TIE_RULES: tuple[str, ...] = ("highest", "lowest", "median")
+_CHUNK = 1 << 18
 
 
 @dataclass(frozen=True)
@@ -55,17 +56,35 @@ class Selection:
 
         Rows with equal objective values are listed in curve order.
         """
-        candidates = np.flatnonzero(self.feasible)
-        candidates = np.setdiff1d(candidates, self.optimal_indices, assume_unique=True)
-        if k <= 0 or candidates.size == 0:
+        if k <= 0:
             return np.empty(0, dtype=np.int64)
-        keys = self.values[candidates]
-        keys = -keys if self.maximize else keys
-        if candidates.size > k:
-            part = np.argpartition(keys, k - 1)[:k]
-            candidates, keys = candidates[part], keys[part]
-        order = np.lexsort((candidates, keys))
-        return candidates[order].astype(np.int64)
+        # Chunk by chunk, keep each chunk's k best; then rank the survivors. Temporaries
+        # stay chunk-sized, which matters when the curve has 1e8 rows.
+        sign = -1.0 if self.maximize else 1.0  # rank by ascending sign * value
+        excluded = np.zeros(0, dtype=np.int64)
+        kept_index, kept_key = [], []
+        for start in range(0, len(self.values), _CHUNK):
+            stop = start + _CHUNK
+            keys = sign * self.values[start:stop]
+            usable = self.feasible[start:stop].copy()
+            excluded = self.optimal_indices[
+                (self.optimal_indices >= start) & (self.optimal_indices < stop)
+            ]
+            usable[excluded - start] = False
+            index = np.flatnonzero(usable)
+            if index.size > k:
+                # The k best, where ties at the k-th value go to the earliest rows
+                # (argpartition alone would pick among them arbitrarily).
+                kth = np.partition(keys[index], k - 1)[k - 1]
+                better = index[keys[index] < kth]
+                tied = index[keys[index] == kth][: k - better.size]
+                index = np.concatenate((better, tied))
+            kept_index.append(index + start)
+            kept_key.append(keys[index])
+        index = np.concatenate(kept_index)
+        key = np.concatenate(kept_key)
+        order = np.lexsort((index, key))[:k]  # equal values: curve order
+        return index[order].astype(np.int64)
 
 
 def _pick(optimal: npt.NDArray[np.int64], ties: str) -> int:
@@ -81,7 +100,7 @@ def _pick(optimal: npt.NDArray[np.int64], ties: str) -> int:
 def _closest(curve: ConfusionCurve, constraints: list[Constraint]) -> list[ClosestPoint]:
     points = []
     for c in constraints:
-        values = c.metric(curve.tp, curve.fp, curve.tn, curve.fn)
+        values = curve.evaluate(c.metric)
         defined = ~np.isnan(values)
         if not defined.any():
             points.append(ClosestPoint(str(c), math.nan, math.nan, False))
@@ -152,14 +171,19 @@ def select(
         The objective is NaN at every threshold that satisfies the constraints.
     """
     maximize = objective.greater_is_better if maximize is None else bool(maximize)
-    values = objective(curve.tp, curve.fp, curve.tn, curve.fn)
-    allowed = np.ones(len(curve), dtype=bool)
+    values = curve.evaluate(objective)
+    allowed = None
     for c in constraints:
-        allowed &= c.mask(c.metric(curve.tp, curve.fp, curve.tn, curve.fn))
-    if not allowed.any():
+        mask = c.mask(curve.evaluate(c.metric))
+        allowed = mask if allowed is None else np.logical_and(allowed, mask, out=allowed)
+    if allowed is not None and not allowed.any():
         points = _closest(curve, list(constraints))
         raise InfeasibleConstraintError(_infeasible_message(points), points)
-    feasible = allowed & ~np.isnan(values)
+    feasible = np.isnan(values)
+    np.logical_not(feasible, out=feasible)
+    if allowed is not None:
+        feasible &= allowed
+    del allowed
     if not feasible.any():
         where = " where the constraints hold" if constraints else ""
         msg = (
@@ -169,7 +193,12 @@ def select(
             "(weighted) rows"
         )
         raise UndefinedMetricError(msg)
-    candidates = np.where(feasible, values, -np.inf if maximize else np.inf)
-    best = candidates.max() if maximize else candidates.min()
-    optimal = np.flatnonzero(feasible & (values == best)).astype(np.int64)
+    if maximize:
+        best = np.max(values, where=feasible, initial=-np.inf)
+    else:
+        best = np.min(values, where=feasible, initial=np.inf)
+    is_best = np.equal(values, best)
+    is_best &= feasible
+    optimal = np.flatnonzero(is_best).astype(np.int64)
+    del is_best
     return Selection(_pick(optimal, ties), optimal, values, feasible, maximize)

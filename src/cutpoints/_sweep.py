@@ -11,6 +11,10 @@ stable ``argsort`` of the scores and needs no gather afterwards. The shift needs
 sign bit to be free, so non-negative and negative scores are keyed separately (the
 magnitude of a negative score orders it in reverse), which is exact for every finite
 float64. Weighted input must carry its weights along, so it argsorts the same keys.
+
+Memory matters at 1e8 rows, so the common case (non-negative scores) writes straight
+into the final arrays: they are filled in ascending order of score with the "flag
+nothing" row in the last slot, and handed out as reversed (descending) views.
 """
 
 from __future__ import annotations
@@ -20,12 +24,13 @@ import sys
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["exact_sweep"]
+__all__ = ["exact_sweep", "sweep_with_top"]
 
 _LITTLE_ENDIAN = sys.byteorder == "little"
 _ONE = np.uint64(1)
 
 Counts = npt.NDArray[np.int64] | npt.NDArray[np.float64]
+Weights = npt.NDArray[np.float64] | npt.NDArray[np.int64] | None
 
 
 def _packed_keys(
@@ -37,7 +42,7 @@ def _packed_keys(
     its top (sign) bit is 0, so shifting left by one loses nothing. ``-0.0`` has only the
     sign bit set, so the shift maps it to the same key as ``+0.0``, as it must.
     """
-    keys = magnitude.view(np.uint64) << _ONE
+    keys = np.ascontiguousarray(magnitude).view(np.uint64) << _ONE
     keys |= is_positive
     return keys
 
@@ -49,43 +54,150 @@ def _low_bits(keys: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint8]:
     return (keys & _ONE).astype(np.uint8)  # pragma: no cover - big-endian machines
 
 
-def _runs(
-    magnitude: npt.NDArray[np.float64],
-    is_positive: npt.NDArray[np.bool_],
-    weight: npt.NDArray[np.float64] | npt.NDArray[np.int64] | None,
-) -> tuple[npt.NDArray[np.float64], Counts, Counts]:
-    """Distinct magnitudes (ascending) with the positive and negative weight of each run."""
+def _sorted_runs(
+    magnitude: npt.NDArray[np.float64], is_positive: npt.NDArray[np.bool_], weight: Weights
+) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.uint8], npt.NDArray[np.intp], Weights]:
+    """Sort by magnitude; return keys (float bits), labels, run starts and sorted weights."""
     keys = _packed_keys(magnitude, is_positive)
+    sorted_weight: Weights = None
     if weight is None:
         keys.sort()
-        sorted_weight = None
     else:
         order = np.argsort(keys)
         keys = keys[order]
         sorted_weight = weight[order]
+        del order
     label = _low_bits(keys)
-    keys >>= _ONE  # now the float bits alone; equal scores are equal keys
-    n = keys.size
-    ends = np.flatnonzero(keys[1:] != keys[:-1])
-    ends = np.append(ends, n - 1)
-    values = keys[ends].view(np.float64)
+    keys >>= _ONE  # the float bits alone: equal scores are now equal keys
+    boundary = np.empty(keys.size, dtype=bool)
+    boundary[0] = True
+    np.not_equal(keys[1:], keys[:-1], out=boundary[1:])
+    starts = np.flatnonzero(boundary)
+    return keys, label, starts, sorted_weight
+
+
+_CHUNK = 1 << 20
+
+
+def _positives_below(
+    label: npt.NDArray[np.uint8], starts: npt.NDArray[np.intp], out: npt.NDArray[np.int64]
+) -> int:
+    """``out[r]`` = number of positives in ``label[:starts[r]]``; returns the total.
+
+    Done chunk by chunk: a full-length cumulative sum would need two n x 8-byte arrays
+    (the sum and numpy's cast of uint8 to int64), the largest cost of the whole sweep.
+    """
+    carry = 0
+    first = 0
+    running = np.zeros(_CHUNK + 1, dtype=np.int64)
+    for begin in range(0, label.size, _CHUNK):
+        end = min(begin + _CHUNK, label.size)
+        size = end - begin
+        np.cumsum(label[begin:end], out=running[1 : size + 1])
+        last = int(np.searchsorted(starts, end, side="left"))
+        np.add(running[starts[first:last] - begin], carry, out=out[first:last])
+        carry += int(running[size])
+        first = last
+    return carry
+
+
+def _ascending_into(
+    magnitude: npt.NDArray[np.float64],
+    is_positive: npt.NDArray[np.bool_],
+    weight: Weights,
+) -> tuple[npt.NDArray[np.float64], Counts, Counts]:
+    """Buffers of length R + 1 in ascending order of score, slot R the "flag nothing" row.
+
+    ``tp[r]`` is the (weighted) count of positives with score >= the r-th smallest
+    distinct score, likewise ``fp``; ``tp[R] = fp[R] = 0``.
+    """
+    keys, label, starts, sorted_weight = _sorted_runs(magnitude, is_positive, weight)
+    n, n_runs = keys.size, starts.size
+    thresholds = np.empty(n_runs + 1, dtype=np.float64)
+    np.take(keys, starts, out=thresholds[:n_runs].view(np.uint64))
+    thresholds[n_runs] = np.inf
+    del keys
     if sorted_weight is None:
-        positives_through_end = np.cumsum(label, dtype=np.int64)[ends]
-        positive = np.diff(positives_through_end, prepend=np.int64(0))
-        negative = np.diff(ends, prepend=np.int64(-1)) - positive
-        return values, positive, negative
-    starts = np.concatenate(([0], ends[:-1] + 1))
-    is_pos_sorted = label.view(bool)
-    zero = sorted_weight.dtype.type(0)
-    positive = np.add.reduceat(np.where(is_pos_sorted, sorted_weight, zero), starts)
-    negative = np.add.reduceat(np.where(is_pos_sorted, zero, sorted_weight), starts)
-    return values, positive, negative
+        tp = np.empty(n_runs + 1, dtype=np.int64)
+        n_positive = _positives_below(label, starts, out=tp[:n_runs])
+        del label
+        np.subtract(n_positive, tp[:n_runs], out=tp[:n_runs])
+        tp[n_runs] = 0
+        fp = np.empty(n_runs + 1, dtype=np.int64)
+        np.subtract(n, starts, out=fp[:n_runs])  # rows at or above each run
+        fp[:n_runs] -= tp[:n_runs]
+        fp[n_runs] = 0
+        return thresholds, tp, fp
+    # Weighted: sum each run, then accumulate from the top down, so the top rows (small
+    # counts, where precision is most sensitive) are exact sums and zeros stay zero.
+    dtype = sorted_weight.dtype
+    positive_weight = sorted_weight * label
+    del label
+    tp_w = np.empty(n_runs + 1, dtype=dtype)
+    np.add.reduceat(positive_weight, starts, out=tp_w[:n_runs])
+    np.subtract(sorted_weight, positive_weight, out=sorted_weight)
+    del positive_weight
+    fp_w = np.empty(n_runs + 1, dtype=dtype)
+    np.add.reduceat(sorted_weight, starts, out=fp_w[:n_runs])
+    tp_w[n_runs] = fp_w[n_runs] = 0
+    # Reversed views: element 0 is the "flag nothing" slot, then runs from the top.
+    np.cumsum(tp_w[::-1], out=tp_w[::-1])
+    np.cumsum(fp_w[::-1], out=fp_w[::-1])
+    return thresholds, tp_w, fp_w
+
+
+def _descending_parts(
+    score: npt.NDArray[np.float64], is_positive: npt.NDArray[np.bool_], weight: Weights
+) -> tuple[npt.NDArray[np.float64], Counts, Counts]:
+    """The general path for scores of both signs: each sign keyed on its own."""
+    negative_rows = score < 0
+    thresholds_parts, tp_parts, fp_parts = [], [], []
+    for take in (~negative_rows, negative_rows):
+        if not take.any():
+            continue
+        part_weight = None if weight is None else weight[take]
+        is_negative_part = take is negative_rows
+        magnitude = -score[take] if is_negative_part else score[take]
+        t, tp, fp = _ascending_into(magnitude, is_positive[take], part_weight)
+        # Per-run counts (not cumulative) so the two parts can be joined.
+        t, tp, fp = t[:-1], tp[:-1], fp[:-1]
+        tp_run = tp - np.append(tp[1:], tp.dtype.type(0))
+        fp_run = fp - np.append(fp[1:], fp.dtype.type(0))
+        if is_negative_part:  # ascending magnitude = descending score: already in order
+            thresholds_parts.append(-t)
+            tp_parts.append(tp_run)
+            fp_parts.append(fp_run)
+        else:
+            thresholds_parts.append(t[::-1])
+            tp_parts.append(tp_run[::-1])
+            fp_parts.append(fp_run[::-1])
+    thresholds = np.concatenate([[np.inf], *thresholds_parts])
+    tp_all = np.concatenate([[tp_parts[0].dtype.type(0)], *tp_parts])
+    fp_all = np.concatenate([[fp_parts[0].dtype.type(0)], *fp_parts])
+    return thresholds, np.cumsum(tp_all), np.cumsum(fp_all)
+
+
+def sweep_with_top(
+    score: npt.NDArray[np.float64],
+    is_positive: npt.NDArray[np.bool_],
+    weight: Weights = None,
+) -> tuple[npt.NDArray[np.float64], Counts, Counts]:
+    """Like :func:`exact_sweep`, with a first row ``(+inf, 0, 0)`` that flags nothing.
+
+    The arrays may be reversed views of ascending buffers (negative strides); that saves
+    a copy of each at 1e8 rows and is invisible to numpy code.
+    """
+    is_positive = np.asarray(is_positive, dtype=bool)
+    if score.size and score.min() >= 0:  # the common case: probabilities, counts
+        thresholds, tp, fp = _ascending_into(score, is_positive, weight)
+        return thresholds[::-1], tp[::-1], fp[::-1]
+    return _descending_parts(score, is_positive, weight)
 
 
 def exact_sweep(
     score: npt.NDArray[np.float64],
     is_positive: npt.NDArray[np.bool_],
-    weight: npt.NDArray[np.float64] | npt.NDArray[np.int64] | None = None,
+    weight: Weights = None,
 ) -> tuple[npt.NDArray[np.float64], Counts, Counts]:
     """Cumulative confusion counts at every distinct score, highest score first.
 
@@ -119,26 +231,5 @@ def exact_sweep(
     >>> tp, fp
     (array([1, 2, 3, 3]), array([0, 1, 1, 2]))
     """
-    is_positive = np.asarray(is_positive, dtype=bool)
-    if score.size and score.min() >= 0:  # the common case: probabilities, counts
-        values, positive, negative = _runs(score, is_positive, weight)
-        thresholds = values[::-1]
-        positive, negative = positive[::-1], negative[::-1]
-    else:
-        negative_rows = score < 0
-        parts = []
-        for take in (~negative_rows, negative_rows):
-            if not take.any():
-                continue
-            part_weight = None if weight is None else weight[take]
-            if take is negative_rows:
-                # Magnitudes ascend as the (negative) scores descend: already in order.
-                values, pos, neg = _runs(-score[take], is_positive[take], part_weight)
-                parts.append((-values, pos, neg))
-            else:
-                values, pos, neg = _runs(score[take], is_positive[take], part_weight)
-                parts.append((values[::-1], pos[::-1], neg[::-1]))
-        thresholds = np.concatenate([p[0] for p in parts])
-        positive = np.concatenate([p[1] for p in parts])
-        negative = np.concatenate([p[2] for p in parts])
-    return thresholds, np.cumsum(positive), np.cumsum(negative)
+    thresholds, tp, fp = sweep_with_top(score, is_positive, weight)
+    return thresholds[1:], tp[1:], fp[1:]

@@ -142,7 +142,9 @@ def check_scores(values: Any, name: str = "y_score") -> npt.NDArray[np.float64]:
             raise InvalidInputError(msg)
         array = converted
     else:
-        msg = f"'{name}' must be numeric (got dtype {array.dtype}, e.g. {array[0]!r})"
+        msg = (
+            f"'{name}' must be numeric (got dtype {array.dtype}, e.g. {_python_scalar(array[0])!r})"
+        )
         raise InvalidInputError(msg)
     finite = np.isfinite(array)
     if not finite.all():
@@ -153,7 +155,7 @@ def check_scores(values: Any, name: str = "y_score") -> npt.NDArray[np.float64]:
         parts = [f"{n_nan} NaN"] if n_nan else []
         parts += [f"{n_inf} infinite"] if n_inf else []
         msg = (
-            f"'{name}' must be finite (got {array[first]!r} at index {first}; "
+            f"'{name}' must be finite (got {array[first].item()!r} at index {first}; "
             f"{' and '.join(parts)} values in all). Remove or impute them first."
         )
         raise InvalidInputError(msg)
@@ -192,7 +194,7 @@ def check_weights(
     if kind in "iu":
         if int(array.min()) < 0:
             first = _first_bad(array < 0)
-            msg = f"'{name}' must be non-negative (got {array[first]!r} at index {first})"
+            msg = f"'{name}' must be non-negative (got {array[first].item()!r} at index {first})"
             raise InvalidInputError(msg)
         weights: np.ndarray = array.astype(np.int64)
     else:
@@ -204,11 +206,11 @@ def check_weights(
         finite = np.isfinite(weights)
         if not finite.all():
             first = _first_bad(~finite)
-            msg = f"'{name}' must be finite (got {weights[first]!r} at index {first})"
+            msg = f"'{name}' must be finite (got {weights[first].item()!r} at index {first})"
             raise InvalidInputError(msg)
         if (weights < 0).any():
             first = _first_bad(weights < 0)
-            msg = f"'{name}' must be non-negative (got {weights[first]!r} at index {first})"
+            msg = f"'{name}' must be non-negative (got {weights[first].item()!r} at index {first})"
             raise InvalidInputError(msg)
     if not weights.any():
         msg = f"'{name}' must not be all zero (got {len(weights)} zero weights)"

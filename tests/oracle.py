@@ -1,0 +1,60 @@
+"""Brute-force reference: count the confusion matrix directly at every candidate threshold.
+
+Deliberately naive (a Python loop, one comparison per row per threshold) so that it is
+obviously right; the exact engine is tested against it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def candidate_thresholds(score: np.ndarray, rule: str = ">=") -> np.ndarray:
+    """+inf ("flag nothing") then every distinct score, fewest flagged first."""
+    distinct = sorted({float(s) for s in score}, reverse=(rule == ">="))
+    top = np.inf if rule == ">=" else -np.inf
+    return np.array([top, *distinct])
+
+
+def brute_force_counts(
+    y_positive: np.ndarray,
+    score: np.ndarray,
+    weight: np.ndarray | None = None,
+    rule: str = ">=",
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """thresholds, tp, fp, tn, fn by looping over every candidate threshold."""
+    y_positive = np.asarray(y_positive, dtype=bool)
+    score = np.asarray(score, dtype=float)
+    w = np.ones(len(score)) if weight is None else np.asarray(weight, dtype=float)
+    thresholds = candidate_thresholds(score, rule)
+    rows = []
+    for t in thresholds:
+        flagged = score >= t if rule == ">=" else score <= t
+        tp = fp = tn = fn = 0.0
+        for f, pos, wi in zip(flagged, y_positive, w):
+            if f and pos:
+                tp += wi
+            elif f:
+                fp += wi
+            elif pos:
+                fn += wi
+            else:
+                tn += wi
+        rows.append((tp, fp, tn, fn))
+    counts = np.array(rows).reshape(-1, 4)
+    return thresholds, counts[:, 0], counts[:, 1], counts[:, 2], counts[:, 3]
+
+
+def brute_force_optimum(
+    metric_values: np.ndarray, feasible: np.ndarray, maximize: bool
+) -> list[int]:
+    """Indices attaining the best defined, feasible value (exact comparison)."""
+    best = None
+    for v, ok in zip(metric_values, feasible):
+        if not ok or np.isnan(v):
+            continue
+        if best is None or (v > best if maximize else v < best):
+            best = v
+    if best is None:
+        return []
+    return [i for i, (v, ok) in enumerate(zip(metric_values, feasible)) if ok and v == best]

@@ -1,0 +1,125 @@
+"""Inputs: every container users have, and a named error for every bad input."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import polars as pl
+import pyarrow as pa
+import pytest
+
+import cutpoints as cp
+from cutpoints.errors import (
+    CutpointsError,
+    InvalidInputError,
+    InvalidLabelsError,
+    InvalidParameterError,
+)
+
+Y = [0, 0, 1, 1, 0, 1, 0, 1]
+S = [0.1, 0.4, 0.35, 0.8, 0.2, 0.7, 0.6, 0.3]
+
+CONTAINERS = {
+    "list": lambda v: list(v),
+    "tuple": lambda v: tuple(v),
+    "numpy": lambda v: np.asarray(v),
+    "column-vector": lambda v: np.asarray(v).reshape(-1, 1),
+    "pandas": lambda v: pd.Series(v),
+    "polars": lambda v: pl.Series(v),
+    "pyarrow": lambda v: pa.array(v),
+    "pyarrow-chunked": lambda v: pa.chunked_array([v[:3], v[3:]]),
+}
+
+
+@pytest.mark.parametrize("container", list(CONTAINERS))
+def test_every_container_gives_the_same_answer(container):
+    convert = CONTAINERS[container]
+    expected = cp.find_cutpoint(Y, S, sample_weight=[1, 2, 1, 2, 1, 2, 1, 2])
+    got = cp.find_cutpoint(convert(Y), convert(S), sample_weight=convert([1, 2, 1, 2, 1, 2, 1, 2]))
+    assert got == expected
+
+
+@pytest.mark.parametrize(
+    ("labels", "pos_label", "positive", "negative"),
+    [
+        ([0, 1, 1, 0], None, 1, 0),
+        ([-1, 1, 1, -1], None, 1, -1),
+        ([False, True, True, False], None, True, False),
+        ([0.0, 1.0, 1.0, 0.0], None, 1.0, 0.0),
+        (["no", "yes", "yes", "no"], "yes", "yes", "no"),
+        (["no", "yes", "yes", "no"], "no", "no", "yes"),
+        ([2, 7, 7, 2], 7, 7, 2),
+        (pd.Series(["a", "b", "b", "a"], dtype="category"), "b", "b", "a"),
+    ],
+)
+def test_label_conventions(labels, pos_label, positive, negative):
+    curve = cp.confusion_curve(labels, [0.1, 0.9, 0.8, 0.2], pos_label=pos_label)
+    assert (curve.positive_label, curve.negative_label) == (positive, negative)
+    assert curve.n_positive == 2
+    cut = cp.find_cutpoint(labels, [0.1, 0.9, 0.8, 0.2], pos_label=pos_label)
+    assert cut.predict([0.95, 0.05]).tolist() == [positive, negative]
+
+
+# ------------------------------------------------------------------ bad inputs
+BAD = [
+    # (y_true, y_score, kwargs, error, message)
+    (Y, [*S[:-1], np.nan], {}, InvalidInputError, r"'y_score' must be finite \(got nan at index 7; 1 NaN values in all\)"),
+    (Y, [*S[:-2], np.inf, -np.inf], {}, InvalidInputError, r"'y_score' must be finite \(got inf at index 6; 2 infinite values in all\)"),
+    (Y, S[:-1], {}, InvalidInputError, r"inputs must have the same length \('y_true' has 8, 'y_score' has 7\)"),
+    (Y, S, {"sample_weight": [1, 2]}, InvalidInputError, r"'sample_weight' must have one weight per row \('sample_weight' has 2, the scores have 8\)"),
+    ([], [], {}, InvalidInputError, r"'y_score' must not be empty \(got 0 values\)"),
+    (Y, [["a"]] * 8, {}, InvalidInputError, r"'y_score' must be numeric \(got dtype <U1"),
+    (Y, ["0.1", "x", *S[2:]], {}, InvalidInputError, r"'y_score' must be numeric"),
+    (Y, [True] * 8, {}, InvalidInputError, r"'y_score' must be numeric scores \(got booleans\)"),
+    (Y, np.ones((8, 2)), {}, InvalidInputError, r"'y_score' must be 1-D \(got an array of shape \(8, 2\)\)"),
+    (Y, "0.1,0.2", {}, InvalidInputError, r"'y_score' must be an array of values, not a string"),
+    (Y, None, {}, InvalidInputError, r"'y_score' is required \(got None\)"),
+    (Y, [2**60, *range(7)], {}, InvalidInputError, r"'y_score' has integers beyond 2\*\*53"),
+    ([0, 1, 2, 1, 0, 1, 0, 1], S, {}, InvalidLabelsError, r"'y_true' must have two classes for a threshold \(got 3 distinct values: 0, 1, 2\)\. For more classes"),
+    (["a", "b", "c", "d", "e", "f", "g", "h"], S, {}, InvalidLabelsError, r"got 8 distinct values: 'a', 'b'"),
+    (["no", "yes"] * 4, S, {}, InvalidLabelsError, r"'y_true' takes the values \['no', 'yes'\], so cutpoints cannot tell which class is positive; pass pos_label='no' or pos_label='yes'"),
+    (["no", "yes"] * 4, S, {"pos_label": "Yes"}, InvalidLabelsError, r"'pos_label' must be one of the values of 'y_true' \['no', 'yes'\] \(got 'Yes'\)"),
+    ([0, 1, 0, 1, 0, 1, 0, np.nan], S, {}, InvalidLabelsError, r"'y_true' must not contain NaN \(got nan at index 7\)"),
+    (pd.Series([0, 1, None, 1, 0, 1, 0, 1]), S, {}, InvalidInputError, r"'y_true' must not contain missing values \(got 1 missing\)"),
+    (pl.Series([0, 1, None, 1, 0, 1, 0, 1]), S, {}, InvalidInputError, r"'y_true' must not contain missing values \(got 1 nulls\)"),
+    (pa.array([0, 1, None, 1, 0, 1, 0, 1]), S, {}, InvalidInputError, r"'y_true' must not contain missing values \(got 1 nulls\)"),
+    (pd.DataFrame({"a": Y, "b": Y}), S, {}, InvalidInputError, r"'y_true' must be one column, not a DataFrame"),
+    (Y, S, {"sample_weight": [1, 1, 1, -1, 1, 1, 1, 1]}, InvalidInputError, r"'sample_weight' must be non-negative \(got -1 at index 3\)"),
+    (Y, S, {"sample_weight": [1.0, 1, 1, 1, np.nan, 1, 1, 1]}, InvalidInputError, r"'sample_weight' must be finite \(got nan at index 4\)"),
+    (Y, S, {"sample_weight": [1.0, 1, 1, 1, np.inf, 1, 1, 1]}, InvalidInputError, r"'sample_weight' must be finite \(got inf at index 4\)"),
+    (Y, S, {"sample_weight": [0] * 8}, InvalidInputError, r"'sample_weight' must not be all zero \(got 8 zero weights\)"),
+    (Y, S, {"rule": ">"}, InvalidParameterError, r"'rule' must be one of \['>=', '<='\] \(got '>'\)"),
+    ([1, 1, 1], [0.1, 0.2, 0.3], {"metric": "specificity"}, InvalidLabelsError, r"'y_true' has only positive rows"),
+    ([0, 0, 0], [0.1, 0.2, 0.3], {"metric": "recall"}, InvalidLabelsError, r"'y_true' has only negative rows"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("y", "s", "kwargs", "error", "message"), BAD)
+def test_bad_input_gets_a_named_error(y, s, kwargs, error, message):
+    with pytest.raises(error, match=message):
+        cp.find_cutpoint(y, s, **kwargs)
+
+
+@pytest.mark.parametrize(("y", "s", "kwargs", "error", "message"), BAD[:5])
+def test_errors_are_cutpoints_errors_and_value_errors(y, s, kwargs, error, message):
+    with pytest.raises(CutpointsError):
+        cp.find_cutpoint(y, s, **kwargs)
+    with pytest.raises(ValueError):
+        cp.find_cutpoint(y, s, **kwargs)
+
+
+def test_inputs_are_not_modified():
+    y = np.array(Y)
+    s = np.array(S)
+    w = np.array([1.0] * 8)
+    before = (y.copy(), s.copy(), w.copy())
+    cp.find_cutpoint(y, s, sample_weight=w, rule="<=")
+    for a, b in zip((y, s, w), before):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_float32_scores_keep_their_exact_values():
+    s32 = np.array(S, dtype=np.float32)
+    cut = cp.find_cutpoint(Y, s32)
+    assert cut.threshold == float(np.float32(0.3))
+    assert (s32 >= cut.threshold).sum() == cut.flagged
