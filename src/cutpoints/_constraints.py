@@ -85,6 +85,9 @@ class Constraint:
         if not match:
             msg = f"constraint must look like '<metric> <op> <value>', {_EXAMPLE} (got {text!r})"
             raise ConstraintSyntaxError(msg)
+        if re.search(r"[<>=!]", match["metric"]):  # e.g. "precision >> 0.8"
+            msg = f"constraint must have one operator of >=, <=, >, < (got {text!r})"
+            raise ConstraintSyntaxError(msg)
         op = {"=>": ">=", "=<": "<="}.get(match["op"], match["op"])
         if op not in _OPS:
             msg = (

@@ -89,7 +89,7 @@ def _positives_below(
     """
     carry = 0
     first = 0
-    running = np.zeros(_CHUNK + 1, dtype=np.int64)
+    running = np.zeros(min(_CHUNK, label.size) + 1, dtype=np.int64)
     for begin in range(0, label.size, _CHUNK):
         end = min(begin + _CHUNK, label.size)
         size = end - begin
