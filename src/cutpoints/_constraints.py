@@ -158,7 +158,7 @@ def as_constraints(
             except (TypeError, ValueError):
                 msg = f"constraint bound must be a number (got {bound!r})"
                 raise ConstraintSyntaxError(msg) from None
-            out.append(Constraint(get_metric(metric), op, bound))
+            out.append(Constraint(get_metric(metric), op, bound))  # type: ignore[arg-type]
         else:
             msg = (
                 "each constraint must be text like 'precision >= 0.9' or a Constraint "

@@ -449,8 +449,9 @@ def get_metric(metric: MetricLike, **params: Any) -> BoundMetric:
         return metric.bind(**params)
     if isinstance(metric, str):
         name, args, kwargs = _parse_spec(metric)
+        fixed: dict[str, Any] = {}
         if name in _REGISTRY:
-            record, fixed = _REGISTRY[name], {}
+            record = _REGISTRY[name]
         elif name in _ALIASES:
             owner, fixed = _ALIASES[name]
             record = _REGISTRY[owner]

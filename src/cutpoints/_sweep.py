@@ -20,6 +20,7 @@ nothing" row in the last slot, and handed out as reversed (descending) views.
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -42,16 +43,19 @@ def _packed_keys(
     its top (sign) bit is 0, so shifting left by one loses nothing. ``-0.0`` has only the
     sign bit set, so the shift maps it to the same key as ``+0.0``, as it must.
     """
-    keys = np.ascontiguousarray(magnitude).view(np.uint64) << _ONE
+    keys: npt.NDArray[np.uint64] = np.ascontiguousarray(magnitude).view(np.uint64) << _ONE
     keys |= is_positive
     return keys
 
 
 def _low_bits(keys: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint8]:
     """The low bit of each key as uint8, without an n x 8-byte temporary."""
+    bits: npt.NDArray[np.uint8]
     if _LITTLE_ENDIAN:
-        return keys.view(np.uint8)[::8] & np.uint8(1)
-    return (keys & _ONE).astype(np.uint8)  # pragma: no cover - big-endian machines
+        bits = keys.view(np.uint8)[::8] & np.uint8(1)
+    else:  # pragma: no cover - big-endian machines
+        bits = (keys & _ONE).astype(np.uint8)
+    return bits
 
 
 def _sorted_runs(
@@ -133,11 +137,11 @@ def _ascending_into(
     dtype = sorted_weight.dtype
     positive_weight = sorted_weight * label
     del label
-    tp_w = np.empty(n_runs + 1, dtype=dtype)
+    tp_w: Any = np.empty(n_runs + 1, dtype=dtype)  # int64 or float64, as the weights
     np.add.reduceat(positive_weight, starts, out=tp_w[:n_runs])
     np.subtract(sorted_weight, positive_weight, out=sorted_weight)
     del positive_weight
-    fp_w = np.empty(n_runs + 1, dtype=dtype)
+    fp_w: Any = np.empty(n_runs + 1, dtype=dtype)
     np.add.reduceat(sorted_weight, starts, out=fp_w[:n_runs])
     tp_w[n_runs] = fp_w[n_runs] = 0
     # Reversed views: element 0 is the "flag nothing" slot, then runs from the top.

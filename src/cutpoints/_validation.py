@@ -148,10 +148,10 @@ def check_scores(values: Any, name: str = "y_score") -> npt.NDArray[np.float64]:
         raise InvalidInputError(msg)
     finite = np.isfinite(array)
     if not finite.all():
-        bad = ~finite
-        first = _first_bad(bad)
+        not_finite = ~finite
+        first = _first_bad(not_finite)
         n_nan = int(np.isnan(array).sum())
-        n_inf = int(bad.sum()) - n_nan
+        n_inf = int(not_finite.sum()) - n_nan
         parts = [f"{n_nan} NaN"] if n_nan else []
         parts += [f"{n_inf} infinite"] if n_inf else []
         msg = (
@@ -247,13 +247,13 @@ def _distinct_labels(array: np.ndarray, name: str) -> tuple[list[Any], int]:
     """
     kind = array.dtype.kind
     if kind == "b":
-        found = [v for v in (False, True) if (array == v).any()]
-        return found, len(found)
+        found_bool: list[Any] = [v for v in (False, True) if (array == v).any()]
+        return found_bool, len(found_bool)
     if kind in "iu":
         lo, hi = int(array.min()), int(array.max())
         if hi - lo <= 2:  # 0/1 or -1/1 without a sort of the whole column
-            found = [v for v in range(lo, hi + 1) if (array == v).any()]
-            return found, len(found)
+            found_int: list[Any] = [v for v in range(lo, hi + 1) if (array == v).any()]
+            return found_int, len(found_int)
     if kind == "f" and np.isnan(array).any():
         first = _first_bad(np.isnan(array))
         msg = f"'{name}' must not contain NaN (got nan at index {first})"

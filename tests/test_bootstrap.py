@@ -1,0 +1,268 @@
+"""Bootstrap: the re-weighted fast path against resamples built row by row."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import cutpoints as cp
+from cutpoints._bootstrap import BootstrapWarning
+from cutpoints.errors import InfeasibleConstraintError, InvalidInputError, InvalidParameterError
+
+
+def _data(n=300, seed=0, ties=False):
+    rng = np.random.default_rng(seed)
+    y = rng.random(n) < 0.3
+    s = rng.normal(size=n) + 1.2 * y
+    if ties:
+        s = np.round(s, 1)
+    return y.astype(int), s
+
+
+@pytest.mark.parametrize("stratified", [True, False])
+@pytest.mark.parametrize("ties", ["highest", "lowest", "median"])
+@pytest.mark.parametrize(
+    ("metric", "constraints"),
+    [("f1", ()), ("youden", ()), ("recall", ["precision >= 0.5"]), ("mcc", ["flagged <= 60"])],
+)
+def test_fast_path_equals_row_by_row(stratified, ties, metric, constraints):
+    y, s = _data(ties=True)
+    res = cp.bootstrap(
+        y,
+        s,
+        metric=metric,
+        constraints=constraints,
+        n_resamples=25,
+        stratified=stratified,
+        ties=ties,
+        random_state=1,
+    )
+    for i in range(res.n_resamples):
+        rows = res.resample_indices(i)
+        try:
+            ref = cp.find_cutpoint(
+                y[rows], s[rows], metric=metric, constraints=constraints, ties=ties
+            )
+        except InfeasibleConstraintError:
+            assert res.status[i] == "infeasible"
+            continue
+        assert res.status[i] == "ok"
+        assert res.thresholds[i] == ref.threshold
+        for name in ("tp", "fp", "tn", "fn"):
+            assert res.in_bag[name][i] == getattr(ref, name)
+        # Out of bag: the chosen threshold applied to the rows never drawn.
+        oob = np.setdiff1d(np.arange(len(y)), rows)
+        flagged = s[oob] >= ref.threshold
+        assert res.out_of_bag["tp"][i] == int((flagged & (y[oob] == 1)).sum())
+        assert res.out_of_bag["fp"][i] == int((flagged & (y[oob] == 0)).sum())
+        # At the fixed full-data threshold.
+        at = cp.evaluate_threshold(y[rows], s[rows], res.threshold, metrics=["precision"])
+        assert res.at_threshold["tp"][i] == at["tp"]
+        assert res.at_threshold["fp"][i] == at["fp"]
+        np.testing.assert_equal(res.at_threshold["precision"][i], at["precision"])
+
+
+def test_integer_weights_equal_row_by_row():
+    y, s = _data(n=120, seed=3, ties=True)
+    w = np.random.default_rng(3).integers(0, 4, size=len(y))
+    res = cp.bootstrap(y, s, sample_weight=w, n_resamples=20, random_state=5)
+    for i in range(res.n_resamples):
+        rows = res.resample_indices(i)
+        ref = cp.find_cutpoint(y[rows], s[rows], sample_weight=w[rows])
+        assert res.thresholds[i] == ref.threshold
+        assert (res.in_bag["tp"][i], res.in_bag["fp"][i]) == (ref.tp, ref.fp)
+
+
+def test_reproducible_and_independent_of_n_jobs():
+    y, s = _data(n=400, seed=2)
+    a = cp.bootstrap(y, s, n_resamples=60, random_state=7)
+    b = cp.bootstrap(y, s, n_resamples=60, random_state=7, n_jobs=2)
+    np.testing.assert_array_equal(a.thresholds, b.thresholds)
+    for name in a.out_of_bag:
+        np.testing.assert_array_equal(a.out_of_bag[name], b.out_of_bag[name])
+    pd.testing.assert_frame_equal(a.summary(), b.summary())
+    c = cp.bootstrap(y, s, n_resamples=60, random_state=8)
+    assert not np.array_equal(a.thresholds, c.thresholds)
+
+
+def test_stratified_keeps_class_counts():
+    y, s = _data(n=200, seed=4)
+    res = cp.bootstrap(y, s, n_resamples=30, random_state=0)
+    n_pos = y.sum()
+    assert np.all(res.in_bag["tp"] + res.in_bag["fn"] == n_pos)
+
+
+def test_summary_and_str():
+    y, s = _data()
+    res = cp.bootstrap(y, s, n_resamples=50, random_state=0)
+    table = res.summary()
+    assert list(table.columns) == [
+        "quantity",
+        "estimate",
+        "point",
+        "mean",
+        "std",
+        "lower",
+        "upper",
+        "n",
+        "bca_lower",
+        "bca_upper",
+    ]
+    assert set(table["estimate"]) == {"threshold", "in_bag", "out_of_bag", "at_threshold"}
+    row = table[(table.quantity == "precision") & (table.estimate == "at_threshold")].iloc[0]
+    assert row.lower <= row.upper
+    assert row.n == 50
+    text = str(res)
+    assert "threshold" in text
+    assert "50 resamples" in text
+    lo, hi = res.interval("threshold")
+    assert lo <= res.threshold <= hi or lo <= hi
+
+
+def test_bands_format_and_custom_grid():
+    y, s = _data()
+    res = cp.bootstrap(y, s, n_resamples=40, random_state=0)
+    bands = res.bands()
+    assert list(bands.columns) == ["metric", "threshold", "p2.5", "p50", "p97.5"]
+    assert set(bands.metric) == {"precision", "recall", "f1", "flagged"}
+    assert (bands["p2.5"].fillna(0) <= bands["p97.5"].fillna(0)).all()
+    # A custom grid replays the same resamples: on the default grid it agrees.
+    grid = bands.loc[bands.metric == "f1", "threshold"].to_numpy()
+    again = res.bands(metrics=["f1"], grid=grid)
+    np.testing.assert_array_equal(
+        again["p50"].to_numpy(), bands.loc[bands.metric == "f1", "p50"].to_numpy()
+    )
+    # Flagged count at a grid threshold, median over resamples, by hand.
+    g = float(grid[10])
+    counts = [int((s[res.resample_indices(i)] >= g).sum()) for i in range(40)]
+    got = res.bands(metrics=["flagged"], grid=[g], percentiles=[50])
+    assert got["p50"].iloc[0] == np.percentile(counts, 50)
+
+
+def test_lower_bound_selection_and_plateau():
+    y, s = _data(n=500, seed=9)
+    point = cp.bootstrap(y, s, n_resamples=80, random_state=0)
+    robust = cp.bootstrap(y, s, n_resamples=80, random_state=0, select="lower_bound")
+    assert robust.select == "lower_bound"
+    curve = cp.confusion_curve(y, s)
+    assert robust.threshold in set(curve.thresholds)
+    # The robust threshold's lower bound is at least the point choice's.
+    q = 2.5 * 2
+    assert np.percentile(robust.at_threshold["f1"], q) >= np.percentile(point.at_threshold["f1"], q)
+    plateau = point.plateau()
+    assert point.threshold in set(plateau.threshold)
+    assert (plateau["f1"] >= point.interval("f1", kind="at_threshold")[0]).all()
+
+
+def test_infeasible_resamples_are_counted_and_warned():
+    y, s = _data(n=60, seed=1)
+    # Unstratified resamples with fewer positives than the data cannot reach tp >= P.
+    with pytest.warns(BootstrapWarning, match=r"\d+ of 100 resamples had no feasible"):
+        res = cp.bootstrap(
+            y,
+            s,
+            metric="f1",
+            constraints=[f"tp >= {y.sum()}"],
+            n_resamples=100,
+            random_state=0,
+            stratified=False,
+        )
+    assert res.n_infeasible > 0
+    assert np.isnan(res.thresholds[res.status == "infeasible"]).all()
+    assert res.summary().query("quantity == 'threshold'").n.iloc[0] == 100 - res.n_infeasible
+
+
+def test_all_infeasible_raises():
+    y = np.array([0, 1, 0, 1, 0, 1])
+    s = np.array([0.9, 0.1, 0.8, 0.2, 0.7, 0.3])
+    with pytest.raises(InfeasibleConstraintError):
+        cp.bootstrap(y, s, metric="recall", constraints=["precision >= 0.99"], n_resamples=5)
+
+
+@pytest.mark.parametrize("bad", [0, -1, 2.5, True])
+def test_bad_n_resamples(bad):
+    with pytest.raises(InvalidParameterError, match=r"'n_resamples' must be .*got"):
+        cp.bootstrap([0, 1, 0, 1], [0.1, 0.2, 0.3, 0.4], n_resamples=bad)
+
+
+@pytest.mark.parametrize("bad", [0, 1, 1.5, -0.1, float("nan")])
+def test_bad_confidence(bad):
+    with pytest.raises(InvalidParameterError, match=r"'confidence' must be .*got"):
+        cp.bootstrap([0, 1, 0, 1], [0.1, 0.2, 0.3, 0.4], confidence=bad)
+
+
+def test_stratified_needs_two_rows_per_class():
+    with pytest.raises(InvalidInputError, match=r"got 1 positive rows"):
+        cp.bootstrap([0, 0, 0, 1], [0.1, 0.2, 0.3, 0.4], n_resamples=5)
+    res = cp.bootstrap(
+        [0, 0, 0, 1, 0],
+        [0.1, 0.2, 0.3, 0.4, 0.5],
+        metric="accuracy",
+        n_resamples=5,
+        stratified=False,
+        random_state=0,
+    )
+    assert res.n_resamples == 5
+
+
+@pytest.mark.parametrize("ties", ["highest", "lowest", "median"])
+@pytest.mark.parametrize("metric", ["f1", "youden", "cost(fp=1, fn=5)", "gmean", "mcc"])
+def test_block_pruning_path_equals_row_by_row(metric, ties):
+    # Enough distinct scores (> 4 blocks of 1,024) that monotone objectives skip blocks.
+    rng = np.random.default_rng(11)
+    n = 12_000
+    y = (rng.random(n) < 0.2).astype(int)
+    s = np.round(rng.normal(size=n) + y, 3)
+    assert len(np.unique(s)) > 4 * 1024
+    res = cp.bootstrap(y, s, metric=metric, ties=ties, n_resamples=4, random_state=2)
+    for i in range(res.n_resamples):
+        rows = res.resample_indices(i)
+        ref = cp.find_cutpoint(y[rows], s[rows], metric=metric, ties=ties)
+        assert res.thresholds[i] == ref.threshold
+        assert (res.in_bag["tp"][i], res.in_bag["fp"][i]) == (ref.tp, ref.fp)
+
+
+def test_block_pruning_skips_blocks_and_respects_direction_override():
+    from cutpoints import _bootstrap as b
+
+    rng = np.random.default_rng(12)
+    n = 12_000
+    y = (rng.random(n) < 0.2).astype(int)
+    s = np.round(rng.normal(size=n) + 2 * y, 3)
+    curve = cp.confusion_curve(y, s)
+    plan = b._make_plan(curve, s, y == 1, None, True)
+    r, _ = b._Resample.draw(plan, np.random.SeedSequence(0))
+    rows = b._candidate_rows(r, cp.get_metric("f1"), True, True)
+    assert 0 < len(rows) < len(curve)
+    res = cp.bootstrap(y, s, metric="f1", maximize=False, n_resamples=3, random_state=0)
+    for i in range(3):
+        idx = res.resample_indices(i)
+        ref = cp.find_cutpoint(y[idx], s[idx], metric="f1", maximize=False)
+        assert res.thresholds[i] == ref.threshold
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+def test_bca_jackknife_equals_leave_one_out(weighted):
+    y, s = _data(n=80, seed=5, ties=True)
+    w = np.random.default_rng(5).integers(1, 4, size=len(y)) if weighted else None
+    res = cp.bootstrap(y, s, sample_weight=w, n_resamples=200, random_state=0)
+    metric = cp.get_metric("precision")
+    vals, mult = res._jackknife(metric)
+    brute = []
+    for i in range(len(y)):
+        keep = np.arange(len(y)) != i
+        r = cp.evaluate_threshold(
+            y[keep],
+            s[keep],
+            res.threshold,
+            metrics=["precision"],
+            sample_weight=None if w is None else w[keep],
+        )
+        brute.append(r["precision"])
+    got = np.sort(np.repeat(vals, mult.astype(int)))
+    np.testing.assert_allclose(got, np.sort(brute), rtol=1e-12)
+    lo, hi = res.interval("precision", kind="at_threshold", method="bca")
+    assert 0 <= lo <= res.cutpoint.metrics["precision"] <= hi <= 1
+    with pytest.raises(InvalidParameterError, match="'method'"):
+        res.interval("threshold", method="bca")
