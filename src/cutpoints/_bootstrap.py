@@ -834,13 +834,13 @@ class BootstrapResult:
         assert self._curve is not None
         curve = self._curve
         obj = get_metric(self.metric)
-        values = obj(curve.tp, curve.fp, curve.tn, curve.fn)
+        values = curve.evaluate(obj)
         lo, hi = self.interval(self.metric, kind="at_threshold")
         maximize = self.cutpoint.maximize
         inside = values >= lo if maximize else values <= hi
         inside &= ~np.isnan(values)
         for c in as_constraints(list(self.cutpoint.constraints)):
-            inside &= c.mask(c.metric(curve.tp, curve.fp, curve.tn, curve.fn))
+            inside &= c.mask(curve.evaluate(c.metric))
         idx = np.flatnonzero(inside)
         return pd.DataFrame(
             {
@@ -1082,10 +1082,10 @@ def _choose_lower_bound(
     assert curve is not None
     cut = result.cutpoint
     maximize = cut.maximize
-    full = objective(curve.tp, curve.fp, curve.tn, curve.fn)
+    full = curve.evaluate(objective)
     feasible = ~np.isnan(full)
     for con in constraints:
-        feasible &= con.mask(con.metric(curve.tp, curve.fp, curve.tn, curve.fn))
+        feasible &= con.mask(curve.evaluate(con.metric))
     ranked = np.flatnonzero(feasible)
     key = full[ranked] if maximize else -full[ranked]
     top = ranked[np.argsort(-key, kind="stable")[:256]]

@@ -100,7 +100,7 @@ class CostDisplay(CurveDisplay):
         bound = get_metric(metric)
         curve = self.curve
         ax = check_ax(ax)
-        all_values = bound(curve.tp, curve.fp, curve.tn, curve.fn)
+        all_values = curve.evaluate(bound)
         self.metric = bound.name
         self.x = curve.thresholds[1:]
         self.values = all_values[1:]

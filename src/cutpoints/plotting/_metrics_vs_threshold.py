@@ -187,7 +187,7 @@ class MetricsDisplay(CurveDisplay):
         # at the next observed score), hence steps.
         kwargs.setdefault("drawstyle", "steps-post")
         for k, m in enumerate(bound):
-            values = m(curve.tp, curve.fp, curve.tn, curve.fn)[1:]
+            values = curve.evaluate(m)[1:]
             self.values[m.name] = values
             (line,) = ax.plot(
                 curve.thresholds[idx], values[idx - 1], color=f"C{k}", label=m.name, **kwargs
