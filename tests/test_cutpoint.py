@@ -187,3 +187,13 @@ def test_evaluate_threshold_at_the_default(toy):
     assert "mcc" in full and "youden" in full
     with pytest.raises(InvalidParameterError, match="'threshold' must be a number, not NaN"):
         cp.evaluate_threshold(*toy, float("nan"))
+
+
+def test_cutpoint_and_metrics_pickle(toy):
+    import pickle
+
+    cut = cp.find_cutpoint(*toy, metric="fbeta(beta=2)", constraints=["precision >= 0.5"])
+    again = pickle.loads(pickle.dumps(cut))
+    assert again == cut
+    metric = pickle.loads(pickle.dumps(cp.get_metric("cost(fp=1, fn=4)")))
+    assert metric.name == "cost(fp=1, fn=4)"

@@ -230,3 +230,23 @@ def test_fingerprint_ignores_row_order_and_sees_changes(toy):
     b = cp.confusion_curve(y[::-1], s[::-1]).fingerprint()
     c = cp.confusion_curve(y, [*s[:-1], 0.31]).fingerprint()
     assert a == b != c
+
+
+@pytest.mark.parametrize("threads", ["1", "2", "3", "8"])
+def test_parallel_sort_gives_the_same_curve(threads, monkeypatch, rng):
+    n = 200_003  # above the parallel threshold, not divisible by the thread counts
+    y = rng.random(n) < 0.1
+    score = np.round(rng.random(n), 4)
+    monkeypatch.setenv("CUTPOINTS_NUM_THREADS", "1")
+    serial = cp.confusion_curve(y, score)
+    monkeypatch.setenv("CUTPOINTS_NUM_THREADS", threads)
+    parallel = cp.confusion_curve(y, score)
+    np.testing.assert_array_equal(parallel.thresholds, serial.thresholds)
+    np.testing.assert_array_equal(parallel.tp, serial.tp)
+    np.testing.assert_array_equal(parallel.fp, serial.fp)
+
+
+def test_bad_thread_setting_is_named(monkeypatch):
+    monkeypatch.setenv("CUTPOINTS_NUM_THREADS", "two")
+    with pytest.raises(cp.errors.InvalidParameterError, match=r"CUTPOINTS_NUM_THREADS must be a whole number \(got 'two'\)"):
+        cp.confusion_curve(np.zeros(70_000, dtype=bool), np.arange(70_000.0))

@@ -10,7 +10,7 @@ import numpy as np
 
 from ._constraints import ConstraintLike, as_constraints
 from ._curve import ConfusionCurve, Rule
-from ._cutpoint import Cutpoint, closed_form_references
+from ._cutpoint import Cutpoint, MetricValues, closed_form_references
 from ._metrics import MetricLike, get_metric, summary_metrics
 from ._selection import TIE_RULES, TieRule, select
 from ._sweep import sweep_with_top
@@ -144,14 +144,12 @@ def select_cutpoint(
     i = selection.index
     counts = _counts_at(curve, i)
     extra = [objective, *(c.metric for c in constraint_list)]
-    metrics: dict[str, float] = {}
-    for m in [*summary_metrics(), *extra]:
-        if m.name not in metrics:
-            metrics[m.name] = float(m(*counts)[0])
+    metrics = MetricValues([*summary_metrics(), *extra], counts)
     score = float(selection.values[i])
     thresholds = curve.thresholds
-    observed = thresholds[1:] if len(thresholds) > 1 else thresholds
-    probability_like = bool(observed.min() >= 0 and observed.max() <= 1)
+    # Thresholds are sorted, so the observed extremes are the ends (row 0 is +/-inf).
+    ends = (thresholds[1], thresholds[-1]) if len(thresholds) > 1 else (0.0, 0.0)
+    probability_like = bool(min(ends) >= 0 and max(ends) <= 1)
     references = closed_form_references(objective, score) if probability_like else []
     runners = selection.ranked(N_RUNNERS_UP)
     return Cutpoint(

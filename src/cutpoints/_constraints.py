@@ -85,7 +85,9 @@ class Constraint:
         if not match:
             msg = f"constraint must look like '<metric> <op> <value>', {_EXAMPLE} (got {text!r})"
             raise ConstraintSyntaxError(msg)
-        if re.search(r"[<>=!]", match["metric"]):  # e.g. "precision >> 0.8"
+        # An operator character left in the metric part (outside its parameters) means a
+        # doubled or unknown operator, e.g. "precision >> 0.8".
+        if re.search(r"[<>=!]", re.sub(r"\(.*\)", "", match["metric"])):
             msg = f"constraint must have one operator of >=, <=, >, < (got {text!r})"
             raise ConstraintSyntaxError(msg)
         op = {"=>": ">=", "=<": "<="}.get(match["op"], match["op"])

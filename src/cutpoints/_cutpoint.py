@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 import os
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,9 +18,48 @@ from ._metrics import BoundMetric
 from ._validation import check_scores
 from .errors import InvalidInputError, InvalidParameterError, NotFittedError
 
-__all__ = ["FORMAT", "Cutpoint", "Reference", "closed_form_references"]
+__all__ = ["FORMAT", "Cutpoint", "MetricValues", "Reference", "closed_form_references"]
 
 FORMAT = "cutpoints.cutpoint/1"
+
+
+class MetricValues(Mapping[str, float]):
+    """Metric values at one threshold, computed on first access.
+
+    A chosen threshold is usually followed by a look at a few metrics, not all forty:
+    computing them lazily keeps tuning lean. Behaves as a read-only dict.
+    """
+
+    def __init__(self, metrics: Sequence[BoundMetric], counts: Sequence[Any]) -> None:
+        self._metrics = list(metrics)
+        self._counts = counts
+        self._values: dict[str, float] | None = None
+
+    def _resolved(self) -> dict[str, float]:
+        if self._values is None:
+            values: dict[str, float] = {}
+            for m in self._metrics:
+                if m.name not in values:
+                    values[m.name] = float(m(*self._counts)[0])
+            self._values = values
+        return self._values
+
+    def __getitem__(self, name: str) -> float:
+        return self._resolved()[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._resolved())
+
+    def __len__(self) -> int:
+        return len(self._resolved())
+
+    def __repr__(self) -> str:
+        return repr(self._resolved())
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Pickle (estimators are pickled by joblib and scikit-learn) as the plain dict:
+        # the metric functions need not travel.
+        return (dict, (self._resolved(),))
 
 
 @dataclass(frozen=True)
@@ -169,7 +209,7 @@ class Cutpoint:
     fp: float
     tn: float
     fn: float
-    metrics: dict[str, float]
+    metrics: Mapping[str, float]
     rule: Rule = ">="
     n_samples: int = 0
     n_positive: float = 0

@@ -153,9 +153,19 @@ class BoundMetric:
     def __str__(self) -> str:
         return self.name
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # A registered metric travels by name (its function may be a lambda, which pickle
+        # refuses); an unregistered one travels as is.
+        if _REGISTRY.get(self.metric.name) is self.metric:
+            return (get_metric, (self.name,))
+        return (BoundMetric, (self.metric, dict(self.params), self.label))
+
     def __call__(self, tp: Any, fp: Any, tn: Any, fn: Any) -> FloatArray:
         """Evaluate on count arrays; checks what the function returned."""
-        counts = [np.asarray(c, dtype=np.float64) for c in (tp, fp, tn, fn)]
+        counts = [
+            c if isinstance(c, np.ndarray) and c.dtype == np.float64 else np.asarray(c, np.float64)
+            for c in (tp, fp, tn, fn)
+        ]
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             out = self.metric.func(*counts, **self.params)
         try:
@@ -511,9 +521,11 @@ def _ratio(num: FloatArray, den: FloatArray) -> FloatArray:
     # A plain (vectorised) divide, then NaN where den == 0: twice as fast as a masked
     # divide (`where=`), which numpy runs without SIMD.
     with np.errstate(divide="ignore", invalid="ignore"):
-        out = np.divide(num, den)
-    np.copyto(out, np.nan, where=den == 0)
-    return np.asarray(out, dtype=np.float64)
+        out = np.asarray(np.divide(num, den), dtype=np.float64)
+    zero = den == 0
+    if zero.any():  # usually only a row or two: fix those alone
+        out[zero] = np.nan
+    return out
 
 
 def _tpr(tp: FloatArray, fp: FloatArray, tn: FloatArray, fn: FloatArray) -> FloatArray:
@@ -536,7 +548,11 @@ def _fbeta(
     tp: FloatArray, fp: FloatArray, tn: FloatArray, fn: FloatArray, /, **p: Any
 ) -> FloatArray:
     b2 = float(p["beta"]) ** 2
-    return _ratio((1 + b2) * tp, (1 + b2) * tp + b2 * fn + fp)
+    weighted_tp = (1 + b2) * tp
+    den = b2 * fn
+    den += weighted_tp
+    den += fp
+    return _ratio(weighted_tp, den)
 
 
 def _check_beta(p: Mapping[str, Any]) -> None:

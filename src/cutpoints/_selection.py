@@ -58,33 +58,28 @@ class Selection:
         """
         if k <= 0:
             return np.empty(0, dtype=np.int64)
-        # Chunk by chunk, keep each chunk's k best; then rank the survivors. Temporaries
-        # stay chunk-sized, which matters when the curve has 1e8 rows.
+        # Chunk by chunk, keep each chunk's k best by k passes of argmin (argmin's first
+        # occurrence keeps curve order among equals); then rank the survivors. For the
+        # handful of runners-up shown, this beats a partition and stays chunk-sized.
         sign = -1.0 if self.maximize else 1.0  # rank by ascending sign * value
-        excluded = np.zeros(0, dtype=np.int64)
-        kept_index, kept_key = [], []
+        kept_index: list[int] = []
+        kept_key: list[float] = []
         for start in range(0, len(self.values), _CHUNK):
             stop = start + _CHUNK
-            keys = sign * self.values[start:stop]
-            usable = self.feasible[start:stop].copy()
-            excluded = self.optimal_indices[
+            keys = np.where(self.feasible[start:stop], sign * self.values[start:stop], np.inf)
+            inside = self.optimal_indices[
                 (self.optimal_indices >= start) & (self.optimal_indices < stop)
             ]
-            usable[excluded - start] = False
-            index = np.flatnonzero(usable)
-            if index.size > k:
-                # The k best, where ties at the k-th value go to the earliest rows
-                # (argpartition alone would pick among them arbitrarily).
-                kth = np.partition(keys[index], k - 1)[k - 1]
-                better = index[keys[index] < kth]
-                tied = index[keys[index] == kth][: k - better.size]
-                index = np.concatenate((better, tied))
-            kept_index.append(index + start)
-            kept_key.append(keys[index])
-        index = np.concatenate(kept_index)
-        key = np.concatenate(kept_key)
-        order = np.lexsort((index, key))[:k]  # equal values: curve order
-        return index[order].astype(np.int64)
+            keys[inside - start] = np.inf
+            for _ in range(min(k, keys.size)):
+                i = int(np.argmin(keys))
+                if keys[i] == np.inf:
+                    break
+                kept_index.append(start + i)
+                kept_key.append(float(keys[i]))
+                keys[i] = np.inf
+        order = np.lexsort((np.array(kept_index), np.array(kept_key)))[:k]
+        return np.array(kept_index, dtype=np.int64)[order]
 
 
 def _pick(optimal: npt.NDArray[np.int64], ties: str) -> int:

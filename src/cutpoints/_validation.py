@@ -146,6 +146,10 @@ def check_scores(values: Any, name: str = "y_score") -> npt.NDArray[np.float64]:
             f"'{name}' must be numeric (got dtype {array.dtype}, e.g. {_python_scalar(array[0])!r})"
         )
         raise InvalidInputError(msg)
+    # min and max find any NaN (it propagates) or infinity without an n-length mask;
+    # only a failing input pays for the detailed message below.
+    if np.isfinite(array.min()) and np.isfinite(array.max()):
+        return array
     finite = np.isfinite(array)
     if not finite.all():
         not_finite = ~finite
@@ -247,7 +251,9 @@ def _distinct_labels(array: np.ndarray, name: str) -> tuple[list[Any], int]:
     """
     kind = array.dtype.kind
     if kind == "b":
-        found_bool: list[Any] = [v for v in (False, True) if (array == v).any()]
+        found_bool: list[Any] = [
+            v for v, seen in ((False, not array.all()), (True, array.any())) if seen
+        ]
         return found_bool, len(found_bool)
     if kind in "iu":
         lo, hi = int(array.min()), int(array.max())
