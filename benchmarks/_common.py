@@ -26,6 +26,23 @@ def median_seconds(func: Callable[[], Any], repeats: int) -> float:
     return statistics.median(times)
 
 
+def paired_medians(funcs: dict[str, Callable[[], Any]], repeats: int) -> dict[str, float]:
+    """Median wall time of each function, timed in interleaved rounds.
+
+    Each round calls every function once, so all of them see the same machine
+    conditions (a shared VM drifts by 10-20% over seconds); one untimed warm-up each.
+    """
+    for func in funcs.values():
+        func()
+    times: dict[str, list[float]] = {name: [] for name in funcs}
+    for _ in range(repeats):
+        for name, func in funcs.items():
+            start = time.perf_counter()
+            func()
+            times[name].append(time.perf_counter() - start)
+    return {name: statistics.median(values) for name, values in times.items()}
+
+
 def peak_extra_bytes(func: Callable[[], Any]) -> int:
     """Peak memory allocated during one call, above what was allocated before it.
 

@@ -37,7 +37,7 @@ from _common import (
     fmt_bytes,
     fmt_seconds,
     machine,
-    median_seconds,
+    paired_medians,
     peak_extra_bytes,
     write_section,
 )
@@ -78,7 +78,7 @@ def run(sizes: list[int]) -> list[dict[str, object]]:
     rows = []
     for n in sizes:
         y, s = make_data(n)
-        repeats = 3 if n >= 10**7 else 5 if n >= 10**6 else 7
+        repeats = 5 if n >= 10**7 else 11 if n >= 10**6 else 31
         ours = partial(cp.find_cutpoint, y, s, metric="f1")
         ours_c = partial(
             cp.find_cutpoint, y, s, metric="f1", constraints=[f"precision >= {CONSTRAINT_FLOOR}"]
@@ -86,8 +86,8 @@ def run(sizes: list[int]) -> list[dict[str, object]]:
         sk = partial(sklearn_f1, y, s)
         sk_c = partial(sklearn_f1, y, s, constrained=True)
 
-        t_ours, t_ours_c = median_seconds(ours, repeats), median_seconds(ours_c, repeats)
-        t_sk, t_sk_c = median_seconds(sk, repeats), median_seconds(sk_c, repeats)
+        medians = paired_medians({"ours": ours, "sk": sk, "ours_c": ours_c, "sk_c": sk_c}, repeats)
+        t_ours, t_ours_c, t_sk, t_sk_c = (medians[k] for k in ("ours", "ours_c", "sk", "sk_c"))
         m_ours, m_sk = peak_extra_bytes(ours), peak_extra_bytes(sk)
 
         cut, cut_c = ours(), ours_c()
@@ -137,7 +137,8 @@ def run(sizes: list[int]) -> list[dict[str, object]]:
 def table(rows: list[dict[str, object]]) -> str:
     lines = [
         f"Machine: {machine()}. Data: 5% positives, float64 probabilities, all distinct.",
-        "Times are medians of 3–7 repeats; memory is the extra peak of one call (tracemalloc).",
+        "Times are medians of 5–31 interleaved rounds (each round times every contender once,",
+        "so all see the same machine load); memory is the extra peak of one call (tracemalloc).",
         "",
         "| n | ours: F1 | ours: F1, precision ≥ 0.3 | scikit-learn: PR curve + argmax "
         "| (constrained) | time ratio ours/sklearn | naive 1,000 × f1_score "

@@ -43,3 +43,20 @@ def test_every_metric_is_documented_with_its_undefined_case():
         assert metric.description, metric.name
         assert metric.formula, metric.name
         assert metric.undefined, metric.name
+
+
+def test_every_lazy_name_resolves_and_core_import_stays_light():
+    import subprocess
+    import sys
+
+    for name in cp._LAZY:
+        assert getattr(cp, name) is not None, name
+    assert cp.plotting.ROCDisplay is not None
+    assert cp.datasets.load_demo is not None
+    code = (
+        "import sys, cutpoints; "
+        "heavy = {'sklearn', 'matplotlib', 'plotly', 'dask', 'pandas', 'scipy'} & set(sys.modules); "
+        "print(sorted(heavy))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

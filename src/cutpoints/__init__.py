@@ -36,16 +36,22 @@ from ._metrics import (
 
 __version__ = "0.1.0"
 
+# Subpackages with optional dependencies, imported on first attribute access
+# (`cp.plotting.ROCDisplay`), so `import cutpoints` never imports matplotlib.
+_LAZY_MODULES = ("datasets", "plotting")
+
 # Public name -> module that defines it, imported on first attribute access.
 _LAZY: dict[str, str] = {
     # scikit-learn front end (issue: meta-estimator)
     "CutpointClassifier": "._estimator",
     "FixedCutpointClassifier": "._estimator",
     "cross_validate": "._model_selection",
+    "CrossValidationResult": "._model_selection",
     "make_scorer": "._model_selection",
     # uncertainty
     "bootstrap": "._bootstrap",
     "BootstrapResult": "._bootstrap",
+    "BootstrapWarning": "._bootstrap",
     "repeat_experiments": "._experiments",
     "ExperimentsResult": "._experiments",
     "find_cutpoint_robust": "._bootstrap",
@@ -78,6 +84,10 @@ __all__ = [
 
 
 def __getattr__(name: str) -> Any:
+    if name in _LAZY_MODULES:
+        module = importlib.import_module(f".{name}", __name__)
+        globals()[name] = module
+        return module
     module_name = _LAZY.get(name)
     if module_name is None:
         msg = f"module 'cutpoints' has no attribute {name!r}"
@@ -88,4 +98,4 @@ def __getattr__(name: str) -> Any:
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY))
+    return sorted(set(globals()) | set(_LAZY) | set(_LAZY_MODULES))
