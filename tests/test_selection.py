@@ -209,7 +209,11 @@ def test_constraint_parsing(text, metric, op, bound):
         ),
         ("precision == 0.9", ConstraintSyntaxError, r"got '=='"),
         ("precision 0.9", ConstraintSyntaxError, r"must look like '<metric> <op> <value>'"),
-        ("precision >> 0.9", ConstraintSyntaxError, r"must have one operator of >=, <=, >, < \(got 'precision >> 0.9'\)"),
+        (
+            "precision >> 0.9",
+            ConstraintSyntaxError,
+            r"must have one operator of >=, <=, >, < \(got 'precision >> 0.9'\)",
+        ),
         ("precision >=< 0.9", ConstraintSyntaxError, r"must have one operator"),
         ("precision >= high", ConstraintSyntaxError, r"bound must be a number \(got 'high'"),
         ("precision >= inf", ConstraintSyntaxError, r"bound must be finite"),

@@ -248,5 +248,8 @@ def test_parallel_sort_gives_the_same_curve(threads, monkeypatch, rng):
 
 def test_bad_thread_setting_is_named(monkeypatch):
     monkeypatch.setenv("CUTPOINTS_NUM_THREADS", "two")
-    with pytest.raises(cp.errors.InvalidParameterError, match=r"CUTPOINTS_NUM_THREADS must be a whole number \(got 'two'\)"):
+    with pytest.raises(
+        cp.errors.InvalidParameterError,
+        match=r"CUTPOINTS_NUM_THREADS must be a whole number \(got 'two'\)",
+    ):
         cp.confusion_curve(np.zeros(70_000, dtype=bool), np.arange(70_000.0))
