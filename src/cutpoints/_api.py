@@ -6,8 +6,6 @@ import math
 from collections.abc import Iterable
 from typing import Any
 
-import numpy as np
-
 from ._constraints import ConstraintLike, as_constraints
 from ._curve import ConfusionCurve, Rule
 from ._cutpoint import Cutpoint, MetricValues, closed_form_references
@@ -98,12 +96,6 @@ def confusion_curve(
     )
 
 
-def _counts_at(curve: ConfusionCurve, i: int) -> tuple[np.ndarray, ...]:
-    """(tp, fp, tn, fn) at row i as length-1 arrays, without building curve.tn / curve.fn."""
-    tp, fp = curve.tp[i : i + 1], curve.fp[i : i + 1]
-    return tp, fp, curve.n_negative - fp, curve.n_positive - tp
-
-
 def select_cutpoint(
     curve: ConfusionCurve,
     *,
@@ -142,7 +134,7 @@ def select_cutpoint(
             raise InvalidLabelsError(msg) from exc
         raise
     i = selection.index
-    counts = _counts_at(curve, i)
+    counts = curve._counts_at(i)
     extra = [objective, *(c.metric for c in constraint_list)]
     metrics = MetricValues([*summary_metrics(), *extra], counts)
     score = float(selection.values[i])
@@ -309,8 +301,5 @@ def evaluate_threshold(
         y_true, y_score, sample_weight=sample_weight, pos_label=pos_label, rule=rule
     )
     out: dict[str, float] = dict(curve.at(threshold))
-    counts = _counts_at(curve, curve.index_at(threshold))
-    chosen = summary_metrics() if metrics is None else [get_metric(m) for m in metrics]
-    for m in chosen:
-        out[m.name] = float(m(*counts)[0])
+    out.update(curve.metrics_at(threshold, metrics))
     return out

@@ -1104,9 +1104,7 @@ def _choose_lower_bound(
     tied = tied[fv == fv.max()]
     row = int(tied[0] if ties != "lowest" else tied[-1])
     j = int(np.flatnonzero(candidates == row)[0])
-    i = slice(row, row + 1)
-    counts = (curve.tp[i], curve.fp[i], curve.tn[i], curve.fn[i])
-    metrics = {**cut.metrics, **{m.name: float(m(*counts)[0]) for m in report}}
+    metrics = {**cut.metrics, **curve.metrics_at(float(curve.thresholds[row]), report)}
     new_cut = dataclasses.replace(
         cut,
         threshold=float(curve.thresholds[row]),

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+from collections.abc import Iterable
 from functools import cached_property
 from typing import Any, Literal
 
@@ -191,15 +192,44 @@ class ConfusionCurve:
         >>> cp.confusion_curve([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8]).at(0.38)
         {'threshold': 0.38, 'tp': 1, 'fp': 1, 'tn': 1, 'fn': 1}
         """
-        i = self.index_at(threshold)
-        tp, fp = self.tp[i], self.fp[i]
+        tp, fp, tn, fn = self._counts_at(self.index_at(threshold))
         return {
             "threshold": float(threshold),
-            "tp": tp.item(),
-            "fp": fp.item(),
-            "tn": (self.n_negative - fp).item(),
-            "fn": (self.n_positive - tp).item(),
+            "tp": tp[0].item(),
+            "fp": fp[0].item(),
+            "tn": tn[0].item(),
+            "fn": fn[0].item(),
         }
+
+    def metrics_at(
+        self, threshold: float, metrics: Iterable[MetricLike] | None = None
+    ) -> dict[str, float]:
+        """Metric values when flagging with ``threshold`` (observed or not).
+
+        Parameters
+        ----------
+        threshold : float
+            Rows with ``score >= threshold`` are flagged.
+        metrics : iterable of str or metric, optional
+            Which metrics; by default every catalog metric that needs no parameter.
+
+        Examples
+        --------
+        >>> import cutpoints as cp
+        >>> curve = cp.confusion_curve([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8])
+        >>> curve.metrics_at(0.35, ["precision", "recall"])
+        {'precision': 0.6666666666666666, 'recall': 1.0}
+        """
+        from ._metrics import summary_metrics
+
+        counts = self._counts_at(self.index_at(threshold))
+        chosen = summary_metrics() if metrics is None else [get_metric(m) for m in metrics]
+        return {m.name: float(m(*counts)[0]) for m in chosen}
+
+    def _counts_at(self, i: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """(tp, fp, tn, fn) at row i as length-1 arrays, without building all of tn, fn."""
+        tp, fp = self.tp[i : i + 1], self.fp[i : i + 1]
+        return tp, fp, self.n_negative - fp, self.n_positive - tp
 
     def to_dict(
         self, metrics: list[MetricLike] | tuple[MetricLike, ...] = ()

@@ -200,13 +200,7 @@ def metrics_at(
     curve: ConfusionCurve, index: int, metrics: Iterable[BoundMetric]
 ) -> dict[str, float]:
     """Each metric's value at one row of a curve."""
-    counts = (
-        curve.tp[index : index + 1],
-        curve.fp[index : index + 1],
-        curve.tn[index : index + 1],
-        curve.fn[index : index + 1],
-    )
-    return {m.name: float(m(*counts)[0]) for m in metrics}
+    return curve.metrics_at(float(curve.thresholds[index]), metrics)
 
 
 def report_metrics(objective: BoundMetric, constraints: list[Any]) -> list[BoundMetric]:
@@ -789,6 +783,7 @@ def _cutpoint_at(
         curve, i, [*summary_metrics(), objective, *(c.metric for c in constraint_list)]
     )
     maximize = objective.greater_is_better if owner.maximize is None else bool(owner.maximize)
+    counts = curve.at(threshold)
     return Cutpoint(
         threshold=threshold,
         score=metrics[objective.name],
@@ -797,10 +792,10 @@ def _cutpoint_at(
         optimal_thresholds=(threshold,),
         ties=str(tuning["ties"]),
         constraints=tuple(str(c) for c in constraint_list),
-        tp=curve.tp[i].item(),
-        fp=curve.fp[i].item(),
-        tn=curve.tn[i].item(),
-        fn=curve.fn[i].item(),
+        tp=counts["tp"],
+        fp=counts["fp"],
+        tn=counts["tn"],
+        fn=counts["fn"],
         metrics=metrics,
         rule=curve.rule,
         n_samples=curve.n_samples,

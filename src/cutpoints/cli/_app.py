@@ -555,12 +555,7 @@ def demo_rows() -> tuple[list[dict[str, Any]], Any]:
         i = curve.index_at(threshold)
         out: dict[str, Any] = {"name": name, "threshold": threshold}
         out.update({m: float(v[i]) for m, v in columns.items()})
-        out.update(
-            tp=curve.tp[i].item(),
-            fp=curve.fp[i].item(),
-            tn=curve.tn[i].item(),
-            fn=curve.fn[i].item(),
-        )
+        out.update({k: v for k, v in curve.at(threshold).items() if k != "threshold"})
         out["flagged"] = out["tp"] + out["fp"]
         out["best"] = best
         return out
