@@ -253,3 +253,13 @@ def test_bad_thread_setting_is_named(monkeypatch):
         match=r"CUTPOINTS_NUM_THREADS must be a whole number \(got 'two'\)",
     ):
         cp.confusion_curve(np.zeros(70_000, dtype=bool), np.arange(70_000.0))
+
+
+def test_thread_limit_context_overrides_the_environment(monkeypatch):
+    from cutpoints._sweep import limit_sort_threads, sort_threads
+
+    monkeypatch.setenv("CUTPOINTS_NUM_THREADS", "4")
+    assert sort_threads() == 4
+    with limit_sort_threads(1):
+        assert sort_threads() == 1
+    assert sort_threads() == 4

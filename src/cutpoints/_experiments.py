@@ -27,7 +27,7 @@ from ._bootstrap import (
     percentile_bands,
 )
 from ._metrics import MetricLike, get_metric, summary_metrics
-from ._sweep import exact_sweep
+from ._sweep import limit_sort_threads, sweep_with_top
 from ._validation import check_target
 from .errors import InvalidParameterError
 
@@ -61,13 +61,10 @@ def _one_experiment(
     X_test = X.iloc[test] if hasattr(X, "iloc") else X[test]
     model.fit(X_train, y[train])
     score = _scores(model, X_test)
-    thresholds, tp, fp = exact_sweep(score, y[test] == 1)
-    zero = np.zeros(1, dtype=tp.dtype)
-    return (
-        np.concatenate(([np.inf], thresholds)),
-        np.concatenate((zero, tp)),
-        np.concatenate((zero, fp)),
-    )
+    # Experiments run one per core already: a multi-threaded sort would oversubscribe.
+    with limit_sort_threads(1):
+        thresholds, tp, fp = sweep_with_top(score, y[test] == 1)
+    return np.ascontiguousarray(thresholds), np.ascontiguousarray(tp), np.ascontiguousarray(fp)
 
 
 def _counts_at(

@@ -21,7 +21,10 @@ from __future__ import annotations
 
 import itertools
 import os
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 import numpy as np
@@ -29,7 +32,7 @@ import numpy.typing as npt
 
 from .errors import InvalidParameterError
 
-__all__ = ["exact_sweep", "sort_threads", "sweep_with_top"]
+__all__ = ["exact_sweep", "limit_sort_threads", "sort_threads", "sweep_with_top"]
 
 _ONE = np.uint64(1)
 _CHUNK = 1 << 16  # rows per chunk where a full-length temporary would be needed
@@ -57,12 +60,29 @@ _pool: ThreadPoolExecutor | None = None
 _pool_size = 0
 
 
+_THREAD_LIMIT: ContextVar[int | None] = ContextVar("cutpoints_sort_threads", default=None)
+
+
+@contextmanager
+def limit_sort_threads(threads: int) -> Iterator[None]:
+    """Within the block, sort on at most ``threads`` threads (for parallel workers)."""
+    token = _THREAD_LIMIT.set(max(1, int(threads)))
+    try:
+        yield
+    finally:
+        _THREAD_LIMIT.reset(token)
+
+
 def sort_threads() -> int:
     """Threads the sweep sorts with: ``CUTPOINTS_NUM_THREADS``, else up to 8 of the cores.
 
-    Set ``CUTPOINTS_NUM_THREADS=1`` inside workers that already run one task per core
-    (joblib, Dask), so the sort does not oversubscribe them.
+    Set ``CUTPOINTS_NUM_THREADS=1`` (or use :func:`limit_sort_threads`) inside workers
+    that already run one task per core (joblib, Dask), so the sort does not
+    oversubscribe them.
     """
+    limit = _THREAD_LIMIT.get()
+    if limit is not None:
+        return limit
     setting = os.environ.get("CUTPOINTS_NUM_THREADS", "").strip()
     if setting:
         try:
