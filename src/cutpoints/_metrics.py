@@ -28,6 +28,7 @@ import numpy.typing as npt
 from .errors import InvalidParameterError, MetricError, UnknownMetricError
 
 __all__ = [
+    "KEY_METRICS",
     "REQUIRED",
     "BoundMetric",
     "Metric",
@@ -191,6 +192,20 @@ class BoundMetric:
 
 
 MetricLike = str | Metric | BoundMetric | Callable[..., Any]
+
+#: The metrics front ends (the command line, the report) show first at a threshold.
+KEY_METRICS: tuple[str, ...] = (
+    "precision",
+    "recall",
+    "specificity",
+    "f1",
+    "gmean",
+    "youden",
+    "mcc",
+    "balanced_accuracy",
+    "accuracy",
+    "flag_rate",
+)
 
 _REGISTRY: dict[str, Metric] = {}
 _ALIASES: dict[str, tuple[str, dict[str, Any]]] = {}

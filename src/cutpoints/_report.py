@@ -24,23 +24,16 @@ from ._api import confusion_curve, select_cutpoint
 from ._constraints import ConstraintLike, as_constraints
 from ._curve import ConfusionCurve
 from ._cutpoint import Cutpoint
+from ._metrics import KEY_METRICS as _SHARED_KEY_METRICS
 from ._metrics import MetricLike, get_metric
 from .errors import InfeasibleConstraintError, InvalidParameterError, UndefinedMetricError
 
 __all__ = ["report"]
 
-#: Metrics the browser computes from the exact counts at the slider's position.
-KEY_METRICS = (
-    "precision",
-    "recall",
-    "specificity",
-    "f1",
-    "gmean",
-    "youden",
-    "mcc",
-    "balanced_accuracy",
-    "accuracy",
-)
+#: Metrics the browser computes from the exact counts at the slider's position (each
+#: needs a formula in templates/report.html).
+# The flagged share is shown beside the flagged count, so the table leaves it out.
+KEY_METRICS = tuple(m for m in _SHARED_KEY_METRICS if m != "flag_rate")
 #: At most this many curve points are drawn per chart (the slider uses every point).
 MAX_DRAWN = 2_000
 

@@ -162,6 +162,58 @@ def _print_json(payload: Any) -> None:
     sys.stdout.flush()
 
 
+def _write_report(
+    data: Any,
+    cut: Any,
+    boot: Any,
+    *,
+    file: str,
+    label: str,
+    score: str,
+    weight: str | None,
+    pos_label: str | None,
+    metric: str,
+    constraints: list[str],
+    ties: Ties,
+    rule: DecisionRule,
+    bootstrap: int,
+    title: str | None,
+    output: Path,
+) -> None:
+    """Write the HTML report for `tune --report` and `report`, with the command that
+    reproduces it (always spelled as the `report` command)."""
+    from .._report import report as make_report
+
+    options: list[tuple[str, Any]] = [
+        ("--label", label),
+        ("--score", score),
+        ("--weight", weight),
+        ("--pos-label", pos_label),
+        ("--metric", None if metric == "f1" else metric),
+        ("--constraint", constraints),
+        ("--ties", None if ties is Ties.highest else ties),
+        ("--rule", None if rule is DecisionRule.ge else rule),
+        ("--bootstrap", bootstrap),
+        ("--title", title),
+        ("--output", str(output)),
+    ]
+    with _status("writing the report"):
+        make_report(
+            data.y_true,
+            data.y_score,
+            cutpoint=cut,
+            metric=metric,
+            constraints=constraints,
+            sample_weight=data.sample_weight,
+            pos_label=data.pos_label,
+            bootstrap=boot,
+            title=title,
+            command=_command_line("report", file, options),
+            source={"file": file, "label": label, "score": score, "weight": weight},
+            path=output,
+        )
+
+
 def _command_line(command: str, file: str, options: list[tuple[str, Any]]) -> str:
     """The canonical command that reproduces a run (for the report's "Reproduce" part).
 
@@ -474,37 +526,11 @@ def tune(
         cut.to_json(save)
         written["cutpoint"] = str(save)
     if report is not None:
-        from .._report import report as make_report
-
-        with _status("writing the report"):
-            make_report(
-                data.y_true,
-                data.y_score,
-                cutpoint=cut,
-                metric=metric,
-                constraints=constraints,
-                sample_weight=data.sample_weight,
-                pos_label=data.pos_label,
-                bootstrap=boot,
-                command=_command_line(
-                    "report",
-                    file,
-                    [
-                        ("--label", label),
-                        ("--score", score),
-                        ("--weight", weight),
-                        ("--pos-label", pos_label),
-                        ("--metric", None if metric == "f1" else metric),
-                        ("--constraint", constraints),
-                        ("--ties", None if ties is Ties.highest else ties),
-                        ("--rule", None if rule is DecisionRule.ge else rule),
-                        ("--bootstrap", bootstrap),
-                        ("--output", str(report)),
-                    ],
-                ),
-                source={"file": file, "label": label, "score": score, "weight": weight},
-                path=report,
-            )
+        _write_report(
+            data, cut, boot, file=file, label=label, score=score, weight=weight,
+            pos_label=pos_label, metric=metric, constraints=constraints, ties=ties, rule=rule,
+            bootstrap=bootstrap, title=None, output=report,
+        )  # fmt: skip
         written["report"] = str(report)
     if plot is not None:
         _plot_summary(cut, plot)
@@ -979,7 +1005,6 @@ def report_(
     metric-by-threshold and cost charts, alternatives side by side, and the command to
     reproduce it. Needs plotly (cutpoints[report]).
     """
-    from .._report import report as make_report
 
     constraints = list(constraint or [])
     get_metric(metric)
@@ -1004,37 +1029,11 @@ def report_(
             boot = _bootstrap(
                 data, bootstrap, metric, constraints, ties=ties.value, rule=rule.value
             )
-    with _status("writing the report"):
-        make_report(
-            data.y_true,
-            data.y_score,
-            cutpoint=cut,
-            metric=metric,
-            constraints=constraints,
-            sample_weight=data.sample_weight,
-            pos_label=data.pos_label,
-            bootstrap=boot,
-            title=title,
-            command=_command_line(
-                "report",
-                file,
-                [
-                    ("--label", label),
-                    ("--score", score),
-                    ("--weight", weight),
-                    ("--pos-label", pos_label),
-                    ("--metric", None if metric == "f1" else metric),
-                    ("--constraint", constraints),
-                    ("--ties", None if ties is Ties.highest else ties),
-                    ("--rule", None if rule is DecisionRule.ge else rule),
-                    ("--bootstrap", bootstrap),
-                    ("--title", title),
-                    ("--output", str(output)),
-                ],
-            ),
-            source={"file": file, "label": label, "score": score, "weight": weight},
-            path=output,
-        )
+    _write_report(
+        data, cut, boot, file=file, label=label, score=score, weight=weight,
+        pos_label=pos_label, metric=metric, constraints=constraints, ties=ties, rule=rule,
+        bootstrap=bootstrap, title=title, output=output,
+    )  # fmt: skip
     if json_:
         _print_json({"report": str(output), "threshold": cut.threshold, "metric": cut.metric})
         return

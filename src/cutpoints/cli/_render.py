@@ -13,6 +13,7 @@ from rich.table import Table
 from rich.text import Text
 
 from .._cutpoint import Cutpoint
+from .._metrics import KEY_METRICS
 
 __all__ = [
     "KEY_METRICS",
@@ -22,19 +23,6 @@ __all__ = [
     "fmt",
     "metrics_catalog_table",
 ]
-
-KEY_METRICS = (
-    "precision",
-    "recall",
-    "specificity",
-    "f1",
-    "gmean",
-    "youden",
-    "mcc",
-    "balanced_accuracy",
-    "accuracy",
-    "flag_rate",
-)
 
 
 def fmt(value: Any, digits: int = 4) -> str:
