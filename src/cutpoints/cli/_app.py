@@ -162,6 +162,45 @@ def _print_json(payload: Any) -> None:
     sys.stdout.flush()
 
 
+def _tune_file(
+    file: str,
+    label: str,
+    score: str,
+    weight: str | None,
+    pos_label: str | None,
+    metric: str,
+    constraints: list[str],
+    ties: Ties,
+    rule: DecisionRule,
+    bootstrap: int,
+) -> tuple[Any, Any, Any]:
+    """Read the columns, sweep, choose the cutpoint, and bootstrap it if asked."""
+    get_metric(metric)  # fail fast on a misspelt metric, before reading the file
+    with _status(f"reading {file}"):
+        data = _io.read_input(file, label, score, weight, pos_label)
+    with _status("sweeping every threshold"):
+        curve = confusion_curve(
+            data.y_true,
+            data.y_score,
+            sample_weight=data.sample_weight,
+            pos_label=data.pos_label,
+            rule=rule.value,  # type: ignore[arg-type]
+        )
+        cut = select_cutpoint(
+            curve,
+            metric=metric,
+            constraints=constraints,
+            ties=ties.value,  # type: ignore[arg-type]
+        )
+    boot = None
+    if bootstrap:
+        with _status(f"bootstrapping {bootstrap} resamples"):
+            boot = _bootstrap(
+                data, bootstrap, metric, constraints, ties=ties.value, rule=rule.value
+            )
+    return data, cut, boot
+
+
 def _write_report(
     data: Any,
     cut: Any,
@@ -498,29 +537,9 @@ def tune(
     probabilities and the runner-up thresholds.
     """
     constraints = list(constraint or [])
-    get_metric(metric)  # fail fast on a misspelt metric, before reading the file
-    with _status(f"reading {file}"):
-        data = _io.read_input(file, label, score, weight, pos_label)
-    with _status("sweeping every threshold"):
-        curve = confusion_curve(
-            data.y_true,
-            data.y_score,
-            sample_weight=data.sample_weight,
-            pos_label=data.pos_label,
-            rule=rule.value,  # type: ignore[arg-type]
-        )
-        cut = select_cutpoint(
-            curve,
-            metric=metric,
-            constraints=constraints,
-            ties=ties.value,  # type: ignore[arg-type]
-        )
-    boot = None
-    if bootstrap:
-        with _status(f"bootstrapping {bootstrap} resamples"):
-            boot = _bootstrap(
-                data, bootstrap, metric, constraints, ties=ties.value, rule=rule.value
-            )
+    data, cut, boot = _tune_file(
+        file, label, score, weight, pos_label, metric, constraints, ties, rule, bootstrap
+    )
     written: dict[str, str] = {}
     if save is not None:
         cut.to_json(save)
@@ -1007,28 +1026,9 @@ def report_(
     """
 
     constraints = list(constraint or [])
-    get_metric(metric)
-    with _status(f"reading {file}"):
-        data = _io.read_input(file, label, score, weight, pos_label)
-    c = confusion_curve(
-        data.y_true,
-        data.y_score,
-        sample_weight=data.sample_weight,
-        pos_label=data.pos_label,
-        rule=rule.value,  # type: ignore[arg-type]
+    data, cut, boot = _tune_file(
+        file, label, score, weight, pos_label, metric, constraints, ties, rule, bootstrap
     )
-    cut = select_cutpoint(
-        c,
-        metric=metric,
-        constraints=constraints,
-        ties=ties.value,  # type: ignore[arg-type]
-    )
-    boot = None
-    if bootstrap:
-        with _status(f"bootstrapping {bootstrap} resamples"):
-            boot = _bootstrap(
-                data, bootstrap, metric, constraints, ties=ties.value, rule=rule.value
-            )
     _write_report(
         data, cut, boot, file=file, label=label, score=score, weight=weight,
         pos_label=pos_label, metric=metric, constraints=constraints, ties=ties, rule=rule,
