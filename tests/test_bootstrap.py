@@ -266,3 +266,39 @@ def test_bca_jackknife_equals_leave_one_out(weighted):
     assert 0 <= lo <= res.cutpoint.metrics["precision"] <= hi <= 1
     with pytest.raises(InvalidParameterError, match="'method'"):
         res.interval("threshold", method="bca")
+
+
+def test_lower_is_positive_rule_mirrors_negated_scores():
+    # rule="<=" on s must be the ">=" bootstrap of -s, with every threshold negated.
+    rng = np.random.default_rng(7)
+    n = 600
+    y = rng.random(n) < 0.3
+    s = np.round(rng.normal(size=n) - 1.2 * y, 1)  # lower = positive, heavy ties
+    kwargs = {"metric": "f1", "n_resamples": 60, "random_state": 3}
+    low = cp.bootstrap(y, s, rule="<=", **kwargs)
+    high = cp.bootstrap(y, -s, **kwargs)
+    assert low.cutpoint.rule == "<="
+    assert low.threshold == -high.threshold
+    np.testing.assert_array_equal(low.thresholds, -high.thresholds)
+    for table in ("in_bag", "out_of_bag", "at_threshold"):
+        for name, values in getattr(high, table).items():
+            np.testing.assert_array_equal(getattr(low, table)[name], values, err_msg=name)
+    lo, hi = low.interval("threshold")
+    assert (lo, hi) == pytest.approx(
+        (-high.interval("threshold")[1], -high.interval("threshold")[0])
+    )
+    bands_low = low.bands(metrics=("precision",)).sort_values("threshold").reset_index(drop=True)
+    bands_high = high.bands(metrics=("precision",))
+    bands_high = bands_high.assign(threshold=-bands_high["threshold"]).sort_values("threshold")
+    np.testing.assert_array_equal(bands_low["threshold"], bands_high["threshold"])
+    np.testing.assert_array_equal(bands_low["p50"], bands_high["p50"].to_numpy())
+    np.testing.assert_array_equal(
+        np.sort(low.plateau()["threshold"]), np.sort(-high.plateau()["threshold"])
+    )
+    robust_low = cp.bootstrap(y, s, rule="<=", select="lower_bound", **kwargs)
+    robust_high = cp.bootstrap(y, -s, select="lower_bound", **kwargs)
+    assert robust_low.threshold == -robust_high.threshold
+    # Applying the chosen threshold with the "<=" rule reproduces its counts.
+    flagged = s <= low.threshold
+    assert (flagged & y).sum() == low.cutpoint.tp
+    assert (flagged & ~y).sum() == low.cutpoint.fp

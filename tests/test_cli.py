@@ -183,6 +183,19 @@ def test_tune_bootstrap(csv_file, data):
     assert "Bootstrap (20 resamples)" in table.stdout
 
 
+def test_tune_bootstrap_with_lower_is_positive(tmp_path, data):
+    path = tmp_path / "neg.csv"
+    pacsv.write_csv(pa.table({"y": data["y"], "p": -np.asarray(data["p"])}), path)
+    result = run("tune", path, "-l", "y", "-s", "p", "--rule", "<=", "-b", "20", "--json")
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.stdout)
+    expected = cp.bootstrap(
+        data["y"], -np.asarray(data["p"]), metric="f1", n_resamples=20, random_state=0, rule="<="
+    )
+    assert payload["threshold"] == expected.threshold
+    assert payload["rule"] == "<="
+
+
 def test_tune_save_then_load(csv_file, tmp_path, data):
     out = tmp_path / "cut.json"
     result = run("tune", csv_file, "-l", "y", "-s", "p", "--save", out)

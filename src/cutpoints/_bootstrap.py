@@ -26,7 +26,7 @@ import numpy.typing as npt
 
 from ._api import confusion_curve, select_cutpoint
 from ._constraints import Constraint, ConstraintLike, as_constraints
-from ._curve import ConfusionCurve
+from ._curve import ConfusionCurve, Rule
 from ._cutpoint import Cutpoint
 from ._metrics import BoundMetric, MetricLike, get_metric, summary_metrics
 from ._selection import TIE_RULES, TieRule
@@ -112,12 +112,6 @@ class _Plan:
     n_curve: int
     stratified: bool
     integer_counts: bool
-
-
-def _curve_rows(curve: ConfusionCurve, score: FloatArray) -> IntArray:
-    """Row of ``curve`` whose threshold equals each score (>= rule; row 0 is +inf)."""
-    distinct = curve.thresholds[1:]  # strictly decreasing; every score is one of them
-    return np.searchsorted(-distinct, -score, side="left").astype(np.int64) + 1
 
 
 def _make_plan(
@@ -474,9 +468,14 @@ def _check_percentiles(percentiles: Iterable[float]) -> tuple[float, ...]:
 
 
 def default_grid(thresholds: FloatArray, size: int = DEFAULT_GRID_SIZE) -> FloatArray:
-    """Up to ``size`` observed thresholds, evenly spread in rank (finite, decreasing)."""
+    """Up to ``size`` observed thresholds, evenly spread in rank, in curve order.
+
+    Curve order is fewest flagged first: decreasing for ``>=``, increasing for ``<=``.
+    """
     finite = thresholds[np.isfinite(thresholds)]
-    finite = np.unique(finite)[::-1]
+    finite = np.unique(finite)
+    if thresholds.size > 1 and thresholds[0] > thresholds[-1]:  # ">=": decreasing
+        finite = finite[::-1]
     if finite.size <= size:
         return finite
     pick = np.unique(np.linspace(0, finite.size - 1, size).round().astype(np.int64))
@@ -485,11 +484,15 @@ def default_grid(thresholds: FloatArray, size: int = DEFAULT_GRID_SIZE) -> Float
 
 
 def _grid_rows(curve: ConfusionCurve, grid: FloatArray) -> IntArray:
-    """Curve row that applies threshold ``g`` (flag score >= g) for each grid value."""
+    """Curve row that applies threshold ``g`` for each grid value, under the curve's rule.
+
+    Rows count the distinct scores flagged by ``g``: those ``>= g`` (or ``<= g``).
+    """
     distinct = curve.thresholds[1:]
-    return np.searchsorted(-distinct, -np.asarray(grid, dtype=np.float64), side="right").astype(
-        np.int64
-    )
+    g = np.asarray(grid, dtype=np.float64)
+    if curve.rule == ">=":
+        return np.searchsorted(-distinct, -g, side="right").astype(np.int64)
+    return np.searchsorted(distinct, g, side="right").astype(np.int64)
 
 
 # --------------------------------------------------------------------------------------
@@ -885,6 +888,7 @@ def bootstrap(
     ties: TieRule = "highest",
     pos_label: Any = None,
     select: SelectRule = "point",
+    rule: Rule = ">=",
 ) -> BootstrapResult:
     """Bootstrap the optimal threshold: its distribution and the metrics around it.
 
@@ -921,6 +925,9 @@ def bootstrap(
         resamples; the upper bound for minimized metrics) is best; ties go to the
         better full-data value, then the higher threshold. This prefers a threshold
         that is good in most resamples over a sharp, lucky peak. Costs a second pass.
+    rule : {'>=', '<='}, default='>='
+        Flag iff ``score >= threshold``, or ``<=`` when lower scores mean positive; all
+        thresholds (the chosen one, each resample's, the bands' grid) are in score units.
 
     Returns
     -------
@@ -971,7 +978,10 @@ def bootstrap(
     score = check_scores(y_score, "y_score")
     target = check_target(y_true, pos_label, "y_true")
     check_consistent_length(y_true=target.is_positive, y_score=score)
-    curve = confusion_curve(y_true, y_score, sample_weight=sample_weight, pos_label=pos_label)
+    check_choice(rule, "rule", (">=", "<="))
+    curve = confusion_curve(
+        y_true, y_score, sample_weight=sample_weight, pos_label=pos_label, rule=rule
+    )
     from ._validation import check_weights
 
     weight = check_weights(sample_weight, len(score)) if sample_weight is not None else None
@@ -998,7 +1008,9 @@ def bootstrap(
         unique.setdefault(m.name, m)
     report = list(unique.values())
 
-    plan = _make_plan(curve, score, is_pos, weight, bool(stratified))
+    # The plan orders rows as the curve does (fewest flagged first): by decreasing score
+    # for ">=", by increasing score for "<=" (decreasing negated score).
+    plan = _make_plan(curve, score if rule == ">=" else -score, is_pos, weight, bool(stratified))
     grid = default_grid(curve.thresholds)
     fixed_row = int(np.flatnonzero(curve.thresholds == cut.threshold)[0])
     task = _Task(

@@ -270,39 +270,23 @@ def _command_line(command: str, file: str, options: list[tuple[str, Any]]) -> st
 
 
 def _bootstrap(
-    data: _io.InputData, n: int, metric: str, constraints: list[str], **extra: Any
+    data: _io.InputData, n: int, metric: str, constraints: list[str], *, ties: str, rule: str
 ) -> Any:
-    """Call :func:`cutpoints.bootstrap`, passing only the keywords it accepts."""
-    try:
-        import cutpoints
+    """Bootstrap the cutpoint; seeded so that the same command gives the same intervals."""
+    from .._bootstrap import bootstrap
 
-        func = cutpoints.bootstrap
-    except (ImportError, AttributeError) as exc:
-        msg = f"--bootstrap needs cutpoints.bootstrap, which is not available ({exc})"
-        raise CliError(msg) from exc
-    kwargs: dict[str, Any] = {
-        "metric": metric,
-        "constraints": constraints,
-        "n_resamples": n,
-        "sample_weight": data.sample_weight,
-        "pos_label": data.pos_label,
-        "random_state": 0,  # reproducible: the same command gives the same intervals
-        **extra,
-    }
-    try:
-        accepted = inspect.signature(func).parameters
-        if not any(p.kind is inspect.Parameter.VAR_KEYWORD for p in accepted.values()):
-            if kwargs.get("rule", ">=") != ">=" and "rule" not in accepted:
-                msg = "--bootstrap does not support --rule '<=' yet; negate the scores instead"
-                raise CliError(msg)
-            kwargs = {k: v for k, v in kwargs.items() if k in accepted}
-    except (TypeError, ValueError):  # pragma: no cover - builtins without a signature
-        pass
-    if kwargs.get("sample_weight") is None:
-        kwargs.pop("sample_weight", None)
-    if kwargs.get("pos_label") is None:
-        kwargs.pop("pos_label", None)
-    return func(data.y_true, data.y_score, **kwargs)
+    return bootstrap(
+        data.y_true,
+        data.y_score,
+        metric=metric,
+        constraints=constraints,
+        n_resamples=n,
+        sample_weight=data.sample_weight,
+        pos_label=data.pos_label,
+        random_state=0,
+        ties=ties,  # type: ignore[arg-type]
+        rule=rule,  # type: ignore[arg-type]
+    )
 
 
 def _bootstrap_summary(result: Any) -> Any:
