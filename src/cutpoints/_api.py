@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
-from ._constraints import ConstraintLike, as_constraints
+from ._constraints import Constraint, ConstraintLike, as_constraints
 from ._curve import ConfusionCurve, Rule
-from ._cutpoint import Cutpoint, MetricValues, closed_form_references
-from ._metrics import MetricLike, get_metric, summary_metrics
+from ._cutpoint import Cutpoint, MetricValues, Reference, closed_form_references
+from ._metrics import BoundMetric, MetricLike, get_metric, summary_metrics
 from ._selection import TIE_RULES, TieRule, select
 from ._sweep import sweep_with_top
 from ._validation import (
@@ -134,9 +134,6 @@ def select_cutpoint(
             raise InvalidLabelsError(msg) from exc
         raise
     i = selection.index
-    counts = curve._counts_at(i)
-    extra = [objective, *(c.metric for c in constraint_list)]
-    metrics = MetricValues([*summary_metrics(), *extra], counts)
     score = float(selection.values[i])
     thresholds = curve.thresholds
     # Thresholds are sorted, so the observed extremes are the ends (row 0 is +/-inf).
@@ -144,14 +141,54 @@ def select_cutpoint(
     probability_like = bool(min(ends) >= 0 and max(ends) <= 1)
     references = closed_form_references(objective, score) if probability_like else []
     runners = selection.ranked(N_RUNNERS_UP)
-    return Cutpoint(
-        threshold=float(thresholds[i]),
-        score=score,
-        metric=objective.name,
+    return cutpoint_at_row(
+        curve,
+        i,
+        objective,
+        constraint_list,
         maximize=selection.maximize,
-        optimal_thresholds=tuple(float(t) for t in thresholds[selection.optimal_indices]),
         ties=ties,
-        constraints=tuple(str(c) for c in constraint_list),
+        score=score,
+        optimal_thresholds=tuple(float(t) for t in thresholds[selection.optimal_indices]),
+        references=tuple(references),
+        runners_up=tuple((float(thresholds[j]), float(selection.values[j])) for j in runners),
+    )
+
+
+def cutpoint_at_row(
+    curve: ConfusionCurve,
+    i: int,
+    objective: BoundMetric,
+    constraints: Sequence[Constraint],
+    *,
+    maximize: bool,
+    ties: str,
+    threshold: float | None = None,
+    score: float | None = None,
+    optimal_thresholds: tuple[float, ...] | None = None,
+    references: tuple[Reference, ...] = (),
+    runners_up: tuple[tuple[float, float], ...] = (),
+) -> Cutpoint:
+    """The Cutpoint for row ``i`` of ``curve``: its counts, metrics and the curve's provenance.
+
+    The one place a Cutpoint is built from a curve (the function API, the estimator's
+    aggregated thresholds, the bootstrap's lower-bound choice). ``threshold`` defaults
+    to the row's own (it differs for an aggregated, unobserved threshold that applies
+    row ``i``); ``score`` defaults to the objective at the row.
+    """
+    counts = curve._counts_at(i)
+    metrics = MetricValues(
+        [*summary_metrics(), objective, *(c.metric for c in constraints)], counts
+    )
+    chosen = float(curve.thresholds[i]) if threshold is None else float(threshold)
+    return Cutpoint(
+        threshold=chosen,
+        score=float(objective(*counts)[0]) if score is None else score,
+        metric=objective.name,
+        maximize=maximize,
+        optimal_thresholds=(chosen,) if optimal_thresholds is None else optimal_thresholds,
+        ties=ties,
+        constraints=tuple(str(c) for c in constraints),
         tp=counts[0][0].item(),
         fp=counts[1][0].item(),
         tn=counts[2][0].item(),
@@ -164,8 +201,8 @@ def select_cutpoint(
         weighted=curve.weighted,
         positive_label=curve.positive_label,
         negative_label=curve.negative_label,
-        references=tuple(references),
-        runners_up=tuple((float(thresholds[j]), float(selection.values[j])) for j in runners),
+        references=references,
+        runners_up=runners_up,
         version=_version(),
         curve=curve,
     )

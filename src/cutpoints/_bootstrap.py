@@ -15,7 +15,6 @@ do not depend on batching or on ``n_jobs``.
 
 from __future__ import annotations
 
-import dataclasses
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -24,7 +23,7 @@ from typing import Any, Literal
 import numpy as np
 import numpy.typing as npt
 
-from ._api import confusion_curve, select_cutpoint
+from ._api import confusion_curve, cutpoint_at_row, select_cutpoint
 from ._constraints import Constraint, ConstraintLike, as_constraints
 from ._curve import ConfusionCurve, Rule
 from ._cutpoint import Cutpoint
@@ -1116,19 +1115,8 @@ def _choose_lower_bound(
     tied = tied[fv == fv.max()]
     row = int(tied[0] if ties != "lowest" else tied[-1])
     j = int(np.flatnonzero(candidates == row)[0])
-    metrics = {**cut.metrics, **curve.metrics_at(float(curve.thresholds[row]), report)}
-    new_cut = dataclasses.replace(
-        cut,
-        threshold=float(curve.thresholds[row]),
-        score=float(full[row]),
-        optimal_thresholds=(float(curve.thresholds[row]),),
-        tp=curve.tp[row].item(),
-        fp=curve.fp[row].item(),
-        tn=curve.tn[row].item(),
-        fn=curve.fn[row].item(),
-        metrics=metrics,
-        references=(),
-        runners_up=(),
+    new_cut = cutpoint_at_row(
+        curve, row, objective, constraints, maximize=maximize, ties=cut.ties, score=float(full[row])
     )
     result.cutpoint = new_cut
     result.at_threshold = _metric_values(

@@ -44,11 +44,11 @@ except ImportError as exc:  # pragma: no cover - exercised without scikit-learn
     msg = 'the scikit-learn front end needs scikit-learn: pip install "cutpoints[sklearn]"'
     raise ImportError(msg) from exc
 
-from ._api import _version, confusion_curve, select_cutpoint
+from ._api import confusion_curve, cutpoint_at_row, select_cutpoint
 from ._constraints import ConstraintLike, as_constraints
 from ._curve import ConfusionCurve
 from ._cutpoint import Cutpoint
-from ._metrics import BoundMetric, MetricLike, get_metric, summary_metrics
+from ._metrics import BoundMetric, MetricLike, get_metric
 from ._selection import TIE_RULES, TieRule
 from ._validation import check_choice, check_weights
 from .errors import (
@@ -194,13 +194,6 @@ def check_binary_target(y: Any, pos_label: Any) -> tuple[np.ndarray, np.ndarray,
         msg = f"'pos_label' must be one of the classes {classes.tolist()!r} (got {pos_label!r})"
         raise InvalidLabelsError(msg)
     return y_array, classes, pos_label.item() if isinstance(pos_label, np.generic) else pos_label
-
-
-def metrics_at(
-    curve: ConfusionCurve, index: int, metrics: Iterable[BoundMetric]
-) -> dict[str, float]:
-    """Each metric's value at one row of a curve."""
-    return curve.metrics_at(float(curve.thresholds[index]), metrics)
 
 
 def report_metrics(objective: BoundMetric, constraints: list[Any]) -> list[BoundMetric]:
@@ -778,34 +771,15 @@ def _cutpoint_at(
     tuning: dict[str, Any],
 ) -> Cutpoint:
     """A Cutpoint for a given (aggregated) threshold, with counts from ``curve``."""
-    i = curve.index_at(threshold)
-    metrics = metrics_at(
-        curve, i, [*summary_metrics(), objective, *(c.metric for c in constraint_list)]
-    )
     maximize = objective.greater_is_better if owner.maximize is None else bool(owner.maximize)
-    counts = curve.at(threshold)
-    return Cutpoint(
-        threshold=threshold,
-        score=metrics[objective.name],
-        metric=objective.name,
+    return cutpoint_at_row(
+        curve,
+        curve.index_at(threshold),
+        objective,
+        constraint_list,
         maximize=maximize,
-        optimal_thresholds=(threshold,),
         ties=str(tuning["ties"]),
-        constraints=tuple(str(c) for c in constraint_list),
-        tp=counts["tp"],
-        fp=counts["fp"],
-        tn=counts["tn"],
-        fn=counts["fn"],
-        metrics=metrics,
-        rule=curve.rule,
-        n_samples=curve.n_samples,
-        n_positive=curve.n_positive,
-        n_negative=curve.n_negative,
-        weighted=curve.weighted,
-        positive_label=curve.positive_label,
-        negative_label=curve.negative_label,
-        version=_version(),
-        curve=curve,
+        threshold=threshold,
     )
 
 
@@ -841,7 +815,7 @@ def _fold_table(
         table["n_positive"].append(math.nan if curve is None else float(curve.n_positive))
         table["status"].append(status)
         if cut is not None and curve is not None:
-            at_fold = metrics_at(curve, curve.index_at(cut.threshold), shown)
+            at_fold = curve.metrics_at(cut.threshold, shown)
             table["fold_threshold"].append(cut.threshold)
         else:
             at_fold = {m.name: math.nan for m in shown}
@@ -849,7 +823,7 @@ def _fold_table(
         at_final = (
             {m.name: math.nan for m in shown}
             if curve is None
-            else metrics_at(curve, curve.index_at(threshold), shown)
+            else curve.metrics_at(threshold, shown)
         )
         table["final_threshold"].append(threshold)
         for prefix, values in (("fold", at_fold), ("final", at_final)):

@@ -36,7 +36,6 @@ from ._constraints import ConstraintLike, as_constraints
 from ._estimator import (
     CutpointClassifier,
     check_binary_target,
-    metrics_at,
     positive_scores,
     report_metrics,
     resolve_response_method,
@@ -310,12 +309,12 @@ def cross_validate(
     for k, ((train, test), (model, scores, method)) in enumerate(zip(splits, results, strict=True)):
         w = None if weights is None else weights[test]
         curve = confusion_curve(y_array[test], scores, sample_weight=w, pos_label=positive)
-        i = curve.index_at(model.threshold_)
-        values = metrics_at(curve, i, [objective, *shown])
+        values = curve.metrics_at(model.threshold_, [objective, *shown])
         default_cut = 0.5 if method == "predict_proba" else 0.0
-        default = metrics_at(curve, curve.index_at(default_cut), [objective])[objective.name]
+        default = curve.metrics_at(default_cut, [objective])[objective.name]
+        at_cut = curve.at(model.threshold_)
         for key in totals:
-            totals[key] += float(getattr(curve, key)[i])
+            totals[key] += float(at_cut[key])
         tuned = float(model.cutpoint_.score)
         table["fold"].append(k)
         table["n_train"].append(len(train))
