@@ -58,3 +58,10 @@ def brute_force_optimum(
     if best is None:
         return []
     return [i for i, (v, ok) in enumerate(zip(metric_values, feasible)) if ok and v == best]
+
+
+def one_class(y_positive: np.ndarray, weight: np.ndarray | None = None) -> bool:
+    """Whether the (weighted) data holds one class only: no threshold is then chosen."""
+    y_positive = np.asarray(y_positive, dtype=bool)
+    w = np.ones(len(y_positive)) if weight is None else np.asarray(weight, dtype=float)
+    return not (w[y_positive].sum() > 0 and w[~y_positive].sum() > 0)

@@ -7,7 +7,7 @@ from fractions import Fraction
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from sklearn import metrics as skm
 
@@ -272,11 +272,80 @@ def test_unknown_metric_is_also_a_value_error_and_key_error():
         ("f1(", r"metric must look like 'name' or 'name\(key=value, \.\.\.\)'"),
         ("fbeta(1, 2)", r"metric 'fbeta' takes at most 1 positional values"),
         ("utility(tp=0, fp=0)", r"needs at least one non-zero gain"),
+        # Bounded work and one clear error, never an OverflowError or RecursionError.
+        ("fbeta(beta=" + "9" * 400 + ")", r"'beta' of metric 'fbeta' must be finite \(got 9999"),
+        (
+            "fbeta(beta=" + "-" * 5000 + "1)",
+            r"metric (parameters must look like|text must be at most)",
+        ),
+        ("fbeta(beta=" + "(" * 900 + "1" + ")" * 900 + ")", r"metric text must be at most 1000"),
+        (
+            "fbeta(beta=" + "9" * 5000 + ")",
+            r"metric text must be at most 1000 characters \(got 5012",
+        ),
     ],
 )
 def test_bad_metric_parameters_are_named(spec, message):
     with pytest.raises(InvalidParameterError, match=message):
         cp.get_metric(spec)
+
+
+def test_metric_parameters_of_deep_nesting_are_refused_within_the_limit():
+    # 300 nested signs fit in the length limit; the parser must still answer plainly.
+    with pytest.raises(InvalidParameterError, match=r"metric parameters must"):
+        cp.get_metric("fbeta(beta=" + "-" * 300 + "1)")
+
+
+def test_unknown_metric_points_at_the_command_line_catalog_too():
+    with pytest.raises(UnknownMetricError, match=r"listed by 'cutpoints metrics' on the command"):
+        cp.get_metric("nope")
+
+
+MONOTONE_SPECS = [
+    m.name for m in summary_metrics() if m.monotonicity is not None
+] + ["cost(fp=1, fn=10)", "cost(fp=2, fn=1, tp=-1, tn=0.5)", "utility(tp=5, fp=-1)",
+     "net_benefit(pt=0.2)", "fbeta(beta=0.3)"]  # fmt: skip
+
+
+@pytest.mark.parametrize("spec", MONOTONE_SPECS)
+@settings(max_examples=60)
+@given(
+    n_pos=st.integers(1, 50),
+    n_neg=st.integers(1, 50),
+    data=st.data(),
+)
+def test_declared_monotonicity_holds(spec, n_pos, n_neg, data):
+    # Pruning trusts these declarations: check each against the metric at fixed P, N.
+    metric = cp.get_metric(spec)
+    s_tp, s_fp = metric.monotonicity
+    tp = data.draw(st.integers(0, n_pos - 1))
+    fp = data.draw(st.integers(0, n_neg - 1))
+
+    def at(a, b):
+        return metric(np.array([a]), np.array([b]), np.array([n_neg - b]), np.array([n_pos - a]))[0]
+
+    base, more_tp, more_fp = at(tp, fp), at(tp + 1, fp), at(tp, fp + 1)
+    if not np.isnan(base) and not np.isnan(more_tp):
+        assert np.sign(more_tp - base) in {0, s_tp} or abs(more_tp - base) < 1e-12
+        if s_tp == 0:
+            assert more_tp == pytest.approx(base)
+    if not np.isnan(base) and not np.isnan(more_fp):
+        assert np.sign(more_fp - base) in {0, s_fp} or abs(more_fp - base) < 1e-12
+        if s_fp == 0:
+            assert more_fp == pytest.approx(base)
+
+
+def test_monotonicity_is_declared_for_the_usual_objectives():
+    assert cp.get_metric("f1").monotonicity == (1, -1)
+    assert cp.get_metric("cost(fp=1, fn=10)").monotonicity == (-1, 1)
+    assert cp.get_metric("utility(tp=5, fp=-1)").monotonicity == (1, -1)
+    assert cp.get_metric("mcc").monotonicity is None  # not monotone: never pruned
+    record = cp.register_metric("bad_mono", lambda tp, fp, tn, fn: tp, monotone=(2, 0))
+    try:
+        with pytest.raises(cp.errors.MetricError, match="declares monotone="):
+            _ = cp.get_metric(record).monotonicity
+    finally:
+        cp.unregister_metric("bad_mono")
 
 
 def test_register_a_user_metric_and_use_it_everywhere():

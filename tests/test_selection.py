@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -17,7 +19,7 @@ from cutpoints.errors import (
     UnknownMetricError,
 )
 
-from .oracle import brute_force_counts, brute_force_optimum
+from .oracle import brute_force_counts, brute_force_optimum, one_class
 from .strategies import binary_problems
 
 OBJECTIVES = [m.name for m in summary_metrics()] + ["cost(fp=1, fn=10)", "net_benefit(pt=0.3)"]
@@ -42,6 +44,10 @@ def oracle_selection(y, score, weight, spec, constraints=(), ties="highest"):
 def test_optimum_equals_brute_force_for_every_metric(spec, problem, ties):
     y, score, weight = problem
     thresholds, values, optimal = oracle_selection(y, score, weight, spec)
+    if one_class(y, weight):
+        with pytest.raises(InvalidLabelsError, match="holds only one class"):
+            cp.find_cutpoint(y, score, metric=spec, sample_weight=weight, ties=ties)
+        return
     if not optimal:
         with pytest.raises(cp.errors.CutpointsError):
             cp.find_cutpoint(y, score, metric=spec, sample_weight=weight, ties=ties)
@@ -72,6 +78,10 @@ CONSTRAINTS = [
 def test_constrained_optimum_equals_brute_force(problem, spec, constraints):
     y, score, weight = problem
     thresholds, _values, optimal = oracle_selection(y, score, weight, spec, constraints)
+    if one_class(y, weight):
+        with pytest.raises(InvalidLabelsError, match="holds only one class"):
+            cp.find_cutpoint(y, score, metric=spec, constraints=constraints, sample_weight=weight)
+        return
     try:
         cut = cp.find_cutpoint(y, score, metric=spec, constraints=constraints, sample_weight=weight)
     except (InfeasibleConstraintError, cp.errors.UndefinedMetricError, InvalidLabelsError):
@@ -164,20 +174,23 @@ def test_impossible_constraint_reports_the_best_attainable_value(toy):
 
 
 def test_undefined_everywhere_constraint_is_reported():
+    # Perfectly separated: fp = 0 or fn = 0 at every threshold, so the odds ratio is NaN.
     with pytest.raises(InfeasibleConstraintError, match="undefined at every threshold"):
-        cp.find_cutpoint(
-            [1, 1, 1], [0.1, 0.2, 0.3], metric="recall", constraints=["specificity >= 0.5"]
-        )
+        cp.find_cutpoint([1, 1, 0], [0.3, 0.2, 0.1], metric="recall", constraints=["dor >= 1"])
 
 
-def test_one_class_with_a_metric_needing_both():
+@pytest.mark.parametrize("metric", ["youden", "precision", "f1", "cost(fp=1, fn=5)"])
+def test_one_class_is_refused_plainly_for_every_metric(metric):
+    # With only positives, flagging everything has F1 = 1: a meaningless "optimum".
     with pytest.raises(
         InvalidLabelsError,
-        match=r"'y_true' has only positive rows \(3 rows.*metric 'youden' is undefined without both classes",
+        match=rf"'y_true' holds only one class: every row \(with weight\) is positive, none "
+        rf"negative; choosing a threshold for '{re.escape(metric)}' needs both classes",
     ):
-        cp.find_cutpoint([1, 1, 1], [0.1, 0.2, 0.3], metric="youden")
-    # precision is defined with only positives, so this is fine.
-    assert cp.find_cutpoint([1, 1, 1], [0.1, 0.2, 0.3], metric="precision").score == 1.0
+        cp.find_cutpoint([1, 1, 1], [0.1, 0.2, 0.3], metric=metric)
+    # Weights that zero out every negative leave one class too.
+    with pytest.raises(InvalidLabelsError, match="is negative, none positive"):
+        cp.find_cutpoint([1, 0, 0], [0.1, 0.2, 0.3], metric=metric, sample_weight=[0, 1, 1])
 
 
 # ------------------------------------------------------------------ constraint syntax
@@ -189,7 +202,6 @@ def test_one_class_with_a_metric_needing_both():
         ("flagged <= 5_000", "flagged", "<=", 5000.0),
         ("flag_rate <= 2%", "flag_rate", "<=", 0.02),
         ("fbeta(beta=2) > 0.5", "fbeta(beta=2)", ">", 0.5),
-        ("recall => 0.8", "recall", ">=", 0.8),
         ("cost(fp=1, fn=10) < 1e3", "cost(fp=1, fn=10)", "<", 1000.0),
         ("youden >= -0.5", "youden", ">=", -0.5),
     ],
@@ -215,6 +227,9 @@ def test_constraint_parsing(text, metric, op, bound):
             r"must have one operator of >=, <=, >, < \(got 'precision >> 0.9'\)",
         ),
         ("precision >=< 0.9", ConstraintSyntaxError, r"must have one operator"),
+        ("recall => 0.8", ConstraintSyntaxError, r"'=>' is not an operator; did you mean '>='"),
+        ("recall =< 0.8", ConstraintSyntaxError, r"'=<' is not an operator; did you mean '<='"),
+        ("x" * 1001 + " >= 1", ConstraintSyntaxError, r"at most 1000 characters \(got 1006"),
         ("precision >= high", ConstraintSyntaxError, r"bound must be a number \(got 'high'"),
         ("precision >= inf", ConstraintSyntaxError, r"bound must be finite"),
         (
@@ -240,7 +255,8 @@ def test_constraint_forms_are_equivalent(toy):
         *toy, metric="recall", constraints=[cp.Constraint.parse("precision >= 0.6")]
     )
     assert texts == single == tuples == objects
-    assert texts.constraints == ("precision >= 0.6",)
+    assert [str(c) for c in texts.constraints] == ["precision >= 0.6"]
+    assert repr(texts.constraints[0]) == "Constraint.parse('precision >= 0.6')"
 
 
 def test_bad_tie_rule_is_named(toy):
@@ -257,3 +273,16 @@ def test_runners_up_are_the_next_best_feasible(toy):
     assert values == sorted(values, reverse=True)
     assert all(v < cut.score for v in values)
     assert cut.runners_up[0] == (0.2, pytest.approx(8 / 11))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "precision" + " " * 100_000 + ">= 0.5",  # took 199 s of CPU with a backtracking regex
+        "f1(beta=" + "1" * 100_000 + ") >= 0.5",
+        ">" * 100_000,
+    ],
+)
+def test_huge_constraints_are_refused_at_once(text):
+    with pytest.raises(ConstraintSyntaxError, match=r"at most 1000 characters \(got 1000[0-9]{2}"):
+        cp.find_cutpoint([0, 1, 0, 1], [0.1, 0.2, 0.3, 0.4], constraints=[text])

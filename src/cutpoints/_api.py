@@ -4,22 +4,34 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from ._constraints import Constraint, ConstraintLike, as_constraints
+import numpy as np
+import numpy.typing as npt
+
 from ._curve import ConfusionCurve, Rule
 from ._cutpoint import Cutpoint, MetricValues, Reference, closed_form_references
 from ._metrics import BoundMetric, MetricLike, get_metric, summary_metrics
-from ._selection import TIE_RULES, TieRule, select
-from ._sweep import sweep_with_top
 from ._validation import (
+    as_1d,
     check_choice,
     check_consistent_length,
     check_scores,
     check_target,
     check_weights,
 )
-from .errors import InvalidLabelsError, InvalidParameterError, UndefinedMetricError
+from .engines import Engine, PartialSweep, SelectiveEngine, get_engine
+from .errors import InvalidParameterError
+from .selection import (
+    TIE_RULES,
+    Constraint,
+    ConstraintLike,
+    Selection,
+    TieRule,
+    as_constraints,
+    select_rows,
+)
 
 __all__ = ["confusion_curve", "evaluate_threshold", "find_cutpoint", "select_cutpoint"]
 
@@ -39,6 +51,7 @@ def confusion_curve(
     sample_weight: Any = None,
     pos_label: Any = None,
     rule: Rule = ">=",
+    engine: str | Engine = "auto",
 ) -> ConfusionCurve:
     """Exact confusion counts at every distinct score: one sort, cumulative sums.
 
@@ -55,6 +68,11 @@ def confusion_curve(
         The positive class; needed unless labels are {0, 1}, {-1, 1} or boolean.
     rule : {'>=', '<='}, default='>='
         Flag iff ``score >= threshold``; use ``'<='`` when lower scores mean positive.
+    engine : {'auto', 'sort', 'histogram'} or engine, default='auto'
+        Which engine computes the counts (see :mod:`cutpoints.engines`); every engine
+        gives the same counts. A full curve needs every row sorted, so here the
+        histogram engine (which saves work only when it knows what is being selected,
+        see :func:`find_cutpoint`) sorts like the sort engine.
 
     Returns
     -------
@@ -72,28 +90,102 @@ def confusion_curve(
     >>> curve.tp, curve.fp
     (array([0, 1, 1, 2, 2]), array([0, 0, 1, 1, 2]))
     """
+    columns = _columns(y_true, y_score, sample_weight, pos_label, rule, engine)
+    # Row 0 flags nothing: without it, "flag nothing" could never be chosen.
+    thresholds, tp, fp = columns.engine.sweep(
+        _float64(columns), columns.is_positive, columns.weight
+    )
+    return _curve(columns, thresholds, tp, fp)
+
+
+@dataclass(frozen=True)
+class _Columns:
+    """Validated input: scores as the engine sees them (negated for ``rule='<='``).
+
+    ``score`` is float64, or float32 as given when the engine is selective (it reads
+    float32 directly: widening 1e8 scores would cost 0.8 GB and over a second).
+    """
+
+    score: npt.NDArray[np.float64] | npt.NDArray[np.float32]
+    is_positive: npt.NDArray[np.bool_]
+    weight: npt.NDArray[np.float64] | npt.NDArray[np.int64] | None
+    engine: Engine
+    rule: Rule
+    positive_label: Any
+    negative_label: Any
+
+
+def _columns(
+    y_true: Any,
+    y_score: Any,
+    sample_weight: Any,
+    pos_label: Any,
+    rule: Rule,
+    engine: str | Engine,
+    *,
+    selective: bool = False,
+) -> _Columns:
+    """Validate once at the edge (the engine's name first, as before the data).
+
+    ``selective``: the caller selects (``engine="auto"`` may then pick the histogram
+    engine, by size).
+    """
     check_choice(rule, "rule", (">=", "<="))
-    score = check_scores(y_score, "y_score")
+    get_engine(engine)
+    array = as_1d(y_score, "y_score")
+    chosen = get_engine(engine, n_rows=len(array), selective=selective)
+    score: npt.NDArray[np.float64] | npt.NDArray[np.float32]
+    if (
+        isinstance(chosen, SelectiveEngine)
+        and array.dtype == np.float32
+        and np.isfinite(array.min())
+        and np.isfinite(array.max())
+    ):
+        score = array  # check_scores' own test (NaN and inf show in min or max)
+    else:
+        score = check_scores(array, "y_score")
     target = check_target(y_true, pos_label, "y_true")
     weight = check_weights(sample_weight, len(score)) if sample_weight is not None else None
     check_consistent_length(y_true=target.is_positive, y_score=score)
-    internal = score if rule == ">=" else -score
-    # Row 0 flags nothing: without it, "flag nothing" could never be chosen.
-    thresholds, tp, fp = sweep_with_top(internal, target.is_positive, weight)
-    if rule == "<=":
-        thresholds = -thresholds  # row 0 becomes -inf: "score <= -inf" flags nothing
-    return ConfusionCurve(
-        thresholds,
-        tp,
-        fp,
-        n_positive=tp[-1].item(),
-        n_negative=fp[-1].item(),
-        n_samples=len(score),
-        rule=rule,
-        weighted=weight is not None,
-        positive_label=target.positive_label,
-        negative_label=target.negative_label,
+    return _Columns(
+        score if rule == ">=" else -score,
+        target.is_positive,
+        weight,
+        chosen,
+        rule,
+        target.positive_label,
+        target.negative_label,
     )
+
+
+def _float64(columns: _Columns) -> npt.NDArray[np.float64]:
+    """The scores as float64 (they are, unless a selective engine reads float32)."""
+    return np.asarray(columns.score, dtype=np.float64)
+
+
+def _curve(
+    columns: _Columns,
+    thresholds: npt.NDArray[np.float64],
+    tp: Any,
+    fp: Any,
+    partial: PartialSweep | None = None,
+) -> ConfusionCurve:
+    """The curve of an engine's counts (a :class:`BinnedCurve` for a partial sweep)."""
+    fields: dict[str, Any] = {
+        "n_positive": tp[-1].item(),
+        "n_negative": fp[-1].item(),
+        "n_samples": len(columns.score),
+        "rule": columns.rule,
+        "weighted": columns.weight is not None,
+        "positive_label": columns.positive_label,
+        "negative_label": columns.negative_label,
+    }
+    if partial is not None:
+        source = (columns.engine, columns.score, columns.is_positive, columns.weight)
+        return partial.curve(source=source, **fields)
+    if columns.rule == "<=":
+        thresholds = -thresholds  # row 0 becomes -inf: "score <= -inf" flags nothing
+    return ConfusionCurve(thresholds, tp, fp, **fields)
 
 
 def select_cutpoint(
@@ -121,37 +213,34 @@ def select_cutpoint(
     objective = get_metric(metric)
     check_choice(ties, "ties", TIE_RULES)
     constraint_list = as_constraints(constraints)
-    try:
-        selection = select(curve, objective, constraint_list, ties=ties, maximize=maximize)
-    except UndefinedMetricError as exc:
-        if curve.n_positive == 0 or curve.n_negative == 0:
-            present = "positive" if curve.n_positive else "negative"
-            msg = (
-                f"'y_true' has only {present} rows ({curve.n_samples} rows, no "
-                f"{'negatives' if curve.n_positive else 'positives'} with weight), and metric "
-                f"'{objective.name}' is undefined without both classes"
-            )
-            raise InvalidLabelsError(msg) from exc
-        raise
+    selection = select_rows(
+        curve, objective, constraint_list, ties=ties, maximize=maximize
+    ).raise_for_status()
+    return cutpoint_from_selection(curve, selection, ties=ties)
+
+
+def cutpoint_from_selection(curve: ConfusionCurve, selection: Selection, *, ties: str) -> Cutpoint:
+    """The Cutpoint for a kernel selection on ``curve``: chosen row, ties, references."""
     i = selection.index
-    score = float(selection.values[i])
+    score = selection.best_value
     thresholds = curve.thresholds
     # Thresholds are sorted, so the observed extremes are the ends (row 0 is +/-inf).
     ends = (thresholds[1], thresholds[-1]) if len(thresholds) > 1 else (0.0, 0.0)
     probability_like = bool(min(ends) >= 0 and max(ends) <= 1)
+    objective = selection.objective
     references = closed_form_references(objective, score) if probability_like else []
     runners = selection.ranked(N_RUNNERS_UP)
     return cutpoint_at_row(
         curve,
         i,
         objective,
-        constraint_list,
+        selection.constraints,
         maximize=selection.maximize,
         ties=ties,
         score=score,
         optimal_thresholds=tuple(float(t) for t in thresholds[selection.optimal_indices]),
         references=tuple(references),
-        runners_up=tuple((float(thresholds[j]), float(selection.values[j])) for j in runners),
+        runners_up=tuple((float(thresholds[j]), selection.value_at(int(j))) for j in runners),
     )
 
 
@@ -184,11 +273,11 @@ def cutpoint_at_row(
     return Cutpoint(
         threshold=chosen,
         score=float(objective(*counts)[0]) if score is None else score,
-        metric=objective.name,
+        metric=objective,
         maximize=maximize,
         optimal_thresholds=(chosen,) if optimal_thresholds is None else optimal_thresholds,
         ties=ties,
-        constraints=tuple(str(c) for c in constraints),
+        constraints=tuple(constraints),
         tp=counts[0][0].item(),
         fp=counts[1][0].item(),
         tn=counts[2][0].item(),
@@ -219,6 +308,7 @@ def find_cutpoint(
     sample_weight: Any = None,
     pos_label: Any = None,
     rule: Rule = ">=",
+    engine: str | Engine = "auto",
 ) -> Cutpoint:
     """Find the threshold that is best for ``metric``, subject to ``constraints``. Exact.
 
@@ -251,6 +341,13 @@ def find_cutpoint(
         The positive class when labels are not {0, 1}, {-1, 1} or boolean.
     rule : {'>=', '<='}, default='>='
         Flag iff ``score >= threshold`` (or ``<=`` when lower scores mean positive).
+    engine : {'auto', 'sort', 'histogram'} or engine, default='auto'
+        How the counts are computed; the answer is identical. ``'sort'`` sorts every
+        row. ``'histogram'`` counts rows in 65,536 score bins in one pass and sorts
+        only the bins that could hold the optimum, a tied optimum or a runner-up;
+        ``cut.curve`` is then a :class:`~cutpoints.engines.BinnedCurve` (exact counts
+        at the bin edges and at every row of the refined bins). ``'auto'`` is the sort
+        engine for now (see the big-data guide for why, and for measurements).
 
     Returns
     -------
@@ -264,8 +361,7 @@ def find_cutpoint(
     InvalidInputError
         NaN or infinite scores, length mismatch, empty input, bad weights.
     InvalidLabelsError
-        Labels that need ``pos_label``, more than two classes, or one class where the
-        metric needs both.
+        Labels that need ``pos_label``, more than two classes, or only one class.
     UnknownMetricError, ConstraintSyntaxError
         A misspelt metric or malformed constraint.
     InfeasibleConstraintError
@@ -292,12 +388,34 @@ def find_cutpoint(
     >>> cp.find_cutpoint(y, s, metric="cost(fp=1, fn=10)").threshold
     0.3
     """
-    curve = confusion_curve(
-        y_true, y_score, sample_weight=sample_weight, pos_label=pos_label, rule=rule
+    columns = _columns(y_true, y_score, sample_weight, pos_label, rule, engine, selective=True)
+    objective = get_metric(metric)
+    check_choice(ties, "ties", TIE_RULES)
+    constraint_list = as_constraints(constraints)
+    chosen = columns.engine
+    if not isinstance(chosen, SelectiveEngine):
+        curve = _curve(
+            columns, *chosen.sweep(_float64(columns), columns.is_positive, columns.weight)
+        )
+        selection = select_rows(curve, objective, constraint_list, ties=ties, maximize=maximize)
+        return cutpoint_from_selection(curve, selection.raise_for_status(), ties=ties)
+    partial = chosen.sweep_for(
+        columns.score,
+        columns.is_positive,
+        columns.weight,
+        objective=objective,
+        constraints=constraint_list,
+        maximize=objective.greater_is_better if maximize is None else bool(maximize),
+        n_runners_up=N_RUNNERS_UP,
     )
-    return select_cutpoint(
-        curve, metric=metric, constraints=constraints, maximize=maximize, ties=ties
-    )
+    curve = _curve(columns, partial.thresholds, partial.tp, partial.fp, partial)
+    selection = select_rows(curve, objective, constraint_list, ties=ties, maximize=maximize)
+    if selection.status in ("infeasible", "undefined") and not partial.complete:
+        # Nothing to choose: the error names the closest points on the full curve,
+        # which only a full sweep knows. A failure path, so the sort is affordable.
+        curve = _curve(columns, *chosen.sweep(columns.score, columns.is_positive, columns.weight))
+        selection = select_rows(curve, objective, constraint_list, ties=ties, maximize=maximize)
+    return cutpoint_from_selection(curve, selection.raise_for_status(), ties=ties)
 
 
 def evaluate_threshold(

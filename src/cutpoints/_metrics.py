@@ -28,7 +28,6 @@ import numpy.typing as npt
 from .errors import InvalidParameterError, MetricError, UnknownMetricError
 
 __all__ = [
-    "KEY_METRICS",
     "REQUIRED",
     "BoundMetric",
     "Metric",
@@ -41,6 +40,7 @@ __all__ = [
 ]
 
 FloatArray = npt.NDArray[np.float64]
+Monotonicity = tuple[int, int] | Callable[[Mapping[str, Any]], "tuple[int, int] | None"] | None
 
 
 class _Required:
@@ -77,6 +77,16 @@ class Metric:
     binomial : callable or None
         For ratio metrics with a binomial denominator (precision is tp out of tp + fp):
         ``binomial(tp, fp, tn, fn) -> (successes, trials)``. Used for exact intervals.
+    check_params : callable or None
+        Raises for invalid parameter values.
+    monotone : (int, int), callable or None
+        How the metric moves with tp and with fp when the class totals are fixed
+        (``tn = N - fp``, ``fn = P - tp``): ``+1`` never decreases, ``-1`` never
+        increases, ``0`` does not change; e.g. ``(1, -1)`` for precision. A callable
+        takes the bound parameters and returns such a pair, or None where the
+        parameters break monotonicity. None means unknown. Selection uses it to skip
+        blocks of thresholds that cannot hold the optimum (bootstrap resamples, binned
+        engines); a wrong declaration gives wrong answers, so declare only what holds.
     """
 
     name: str
@@ -90,6 +100,7 @@ class Metric:
     value_range: tuple[float, float] = (-math.inf, math.inf)
     binomial: Callable[..., tuple[Any, Any]] | None = None
     check_params: Callable[[Mapping[str, Any]], None] | None = None
+    monotone: Monotonicity = None
 
     def bind(self, **params: Any) -> BoundMetric:
         """Fix the parameters, checking names, required ones and values."""
@@ -110,8 +121,13 @@ class Metric:
             ):
                 msg = f"parameter '{key}' of metric '{self.name}' must be a number (got {value!r})"
                 raise InvalidParameterError(msg)
-            if not math.isfinite(float(value)):
-                msg = f"parameter '{key}' of metric '{self.name}' must be finite (got {value!r})"
+            try:
+                finite = math.isfinite(float(value))
+            except OverflowError:  # an int too large for a float64
+                finite = False
+            if not finite:
+                shown = repr(value) if len(repr(value)) <= 40 else repr(value)[:37] + "..."
+                msg = f"parameter '{key}' of metric '{self.name}' must be finite (got {shown})"
                 raise InvalidParameterError(msg)
         if self.check_params is not None:
             self.check_params(values)
@@ -151,8 +167,28 @@ class BoundMetric:
         """Whether larger values are better."""
         return self.metric.greater_is_better
 
+    @property
+    def monotonicity(self) -> tuple[int, int] | None:
+        """The declared signs of the metric in (tp, fp) at fixed class totals, or None.
+
+        See :attr:`Metric.monotone`.
+        """
+        declared = self.metric.monotone
+        if callable(declared):
+            declared = declared(self.params)
+        if declared is None:
+            return None
+        signs = (int(declared[0]), int(declared[1]))
+        if any(v not in (-1, 0, 1) for v in signs):
+            msg = f"metric '{self.name}' declares monotone={declared!r}; use -1, 0 or +1"
+            raise MetricError(msg)
+        return signs
+
     def __str__(self) -> str:
         return self.name
+
+    def __repr__(self) -> str:
+        return f"get_metric({self.name!r})"
 
     def __reduce__(self) -> tuple[Any, ...]:
         # A registered metric travels by name (its function may be a lambda, which pickle
@@ -193,19 +229,6 @@ class BoundMetric:
 
 MetricLike = str | Metric | BoundMetric | Callable[..., Any]
 
-#: The metrics front ends (the command line, the report) show first at a threshold.
-KEY_METRICS: tuple[str, ...] = (
-    "precision",
-    "recall",
-    "specificity",
-    "f1",
-    "gmean",
-    "youden",
-    "mcc",
-    "balanced_accuracy",
-    "accuracy",
-    "flag_rate",
-)
 
 _REGISTRY: dict[str, Metric] = {}
 _ALIASES: dict[str, tuple[str, dict[str, Any]]] = {}
@@ -238,6 +261,7 @@ def register_metric(
     value_range: tuple[float, float] = (-math.inf, math.inf),
     binomial: Callable[..., tuple[Any, Any]] | None = None,
     check_params: Callable[[Mapping[str, Any]], None] | None = None,
+    monotone: Monotonicity = None,
     overwrite: bool = False,
 ) -> Any:
     """Add a metric to the catalog, so it can be named in any call or on the command line.
@@ -265,6 +289,11 @@ def register_metric(
         For ratio metrics: ``binomial(tp, fp, tn, fn) -> (successes, trials)``.
     check_params : callable, optional
         Raises for invalid parameter values.
+    monotone : (int, int) or callable, optional
+        The signs of the metric in tp and fp at fixed class totals, e.g. ``(1, -1)``
+        for a metric that never falls as more positives are flagged and never rises as
+        more negatives are; lets selection skip thresholds that cannot win. A callable
+        gets the bound parameters. Leave it None unless it holds for every count.
     overwrite : bool, default=False
         Replace a metric of the same name instead of raising.
 
@@ -299,6 +328,7 @@ def register_metric(
                 value_range=value_range,
                 binomial=binomial,
                 check_params=check_params,
+                monotone=monotone,
                 overwrite=overwrite,
             )
             return f
@@ -333,6 +363,7 @@ def register_metric(
         value_range=value_range,
         binomial=binomial,
         check_params=check_params,
+        monotone=monotone,
     )
     for alias, fixed in alias_pairs:
         unknown = sorted(set(fixed) - set(record.params))
@@ -394,7 +425,10 @@ def _unknown_message(name: str) -> str:
     known = sorted([*_REGISTRY, *_ALIASES])
     close = difflib.get_close_matches(name, known, n=3, cutoff=0.5)
     hint = f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
-    return f"unknown metric {name!r}{hint} (cutpoints.list_metrics() lists all {len(_REGISTRY)})"
+    return (
+        f"unknown metric {name!r}{hint} (all {len(_REGISTRY)} are listed by "
+        "'cutpoints metrics' on the command line, or cutpoints.list_metrics())"
+    )
 
 
 def _literal(node: ast.expr, text: str) -> Any:
@@ -415,7 +449,16 @@ def _literal(node: ast.expr, text: str) -> Any:
     raise InvalidParameterError(msg)
 
 
+MAX_METRIC_LENGTH = 1_000
+
+
 def _parse_spec(text: str) -> tuple[str, list[Any], dict[str, Any]]:
+    if len(text) > MAX_METRIC_LENGTH:
+        msg = (
+            f"metric text must be at most {MAX_METRIC_LENGTH} characters "
+            f"(got {len(text)}: {text[:40]!r}...)"
+        )
+        raise InvalidParameterError(msg)
     match = _SPEC.match(text)
     if not match:
         msg = f"metric must look like 'name' or 'name(key=value, ...)' (got {text!r})"
@@ -425,8 +468,11 @@ def _parse_spec(text: str) -> tuple[str, list[Any], dict[str, Any]]:
         return name, [], {}
     try:
         call = ast.parse(f"f({inner})", mode="eval").body
-    except SyntaxError:
-        msg = f"metric parameters must look like 'key=value, ...' (got {text!r})"
+    except (SyntaxError, RecursionError, MemoryError, ValueError):
+        # ValueError: an integer literal beyond Python's digit limit; Recursion/Memory:
+        # thousands of nested signs or brackets. All are malformed parameters.
+        shown = text if len(text) <= 60 else text[:57] + "..."
+        msg = f"metric parameters must look like 'key=value, ...' (got {shown!r})"
         raise InvalidParameterError(msg) from None
     assert isinstance(call, ast.Call)
     args = [_literal(a, text) for a in call.args]
@@ -631,6 +677,7 @@ def _builtin(
     params: Mapping[str, Any] | None = None,
     binomial: Callable[..., tuple[Any, Any]] | None = None,
     check_params: Callable[[Mapping[str, Any]], None] | None = None,
+    monotone: Monotonicity = None,
 ) -> None:
     register_metric(
         name,
@@ -644,7 +691,23 @@ def _builtin(
         value_range=value_range,
         binomial=binomial,
         check_params=check_params,
+        monotone=monotone,
     )
+
+
+def _linear_signs(tp: str, fn: str, fp: str, tn: str) -> Callable[[Mapping[str, Any]], Any]:
+    """Signs in (tp, fp) of a linear metric a·tp + b·fp + c·tn + d·fn at fixed P, N.
+
+    With fn = P - tp and tn = N - fp the slopes are a - d and b - c.
+    """
+
+    def signs(p: Mapping[str, Any]) -> tuple[int, int]:
+        return (
+            int(np.sign(float(p[tp]) - float(p[fn]))),
+            int(np.sign(float(p[fp]) - float(p[tn]))),
+        )
+
+    return signs
 
 
 _INF = math.inf
@@ -658,6 +721,7 @@ _builtin(
     "true positives: positives flagged",
     value_range=_COUNT_RANGE,
     aliases=["true_positives"],
+    monotone=(1, 0),
 )
 _builtin(
     "fp",
@@ -667,6 +731,7 @@ _builtin(
     "false positives: negatives flagged",
     value_range=_COUNT_RANGE,
     aliases=["false_positives"],
+    monotone=(0, 1),
 )
 _builtin(
     "tn",
@@ -676,6 +741,7 @@ _builtin(
     "true negatives: negatives not flagged",
     value_range=_COUNT_RANGE,
     aliases=["true_negatives"],
+    monotone=(0, -1),
 )
 _builtin(
     "fn",
@@ -685,6 +751,7 @@ _builtin(
     "false negatives: positives missed",
     value_range=_COUNT_RANGE,
     aliases=["false_negatives"],
+    monotone=(-1, 0),
 )
 _builtin(
     "flagged",
@@ -694,6 +761,7 @@ _builtin(
     "number flagged positive (the review queue); weighted when weights are given",
     value_range=_COUNT_RANGE,
     aliases=["predicted_positives", "queue", "capacity"],
+    monotone=(1, 1),
 )
 _builtin(
     "flag_rate",
@@ -702,6 +770,7 @@ _builtin(
     "(tp + fp) / n",
     "share of all rows flagged (queue rate)",
     aliases=["queue_rate", "positive_rate", "alert_rate"],
+    monotone=(1, 1),
 )
 _builtin(
     "precision",
@@ -712,6 +781,7 @@ _builtin(
     "nothing flagged",
     aliases=["ppv", "positive_predictive_value"],
     binomial=lambda tp, fp, tn, fn: (tp, tp + fp),
+    monotone=(1, -1),
 )
 _builtin(
     "recall",
@@ -722,6 +792,7 @@ _builtin(
     "no positives",
     aliases=["tpr", "sensitivity", "hit_rate", "true_positive_rate"],
     binomial=lambda tp, fp, tn, fn: (tp, tp + fn),
+    monotone=(1, 0),
 )
 _builtin(
     "specificity",
@@ -732,6 +803,7 @@ _builtin(
     "no negatives",
     aliases=["tnr", "selectivity", "true_negative_rate"],
     binomial=lambda tp, fp, tn, fn: (tn, tn + fp),
+    monotone=(0, -1),
 )
 _builtin(
     "fpr",
@@ -742,6 +814,7 @@ _builtin(
     "no negatives",
     aliases=["fall_out", "false_positive_rate"],
     binomial=lambda tp, fp, tn, fn: (fp, fp + tn),
+    monotone=(0, 1),
 )
 _builtin(
     "fnr",
@@ -752,6 +825,7 @@ _builtin(
     "no positives",
     aliases=["miss_rate", "false_negative_rate"],
     binomial=lambda tp, fp, tn, fn: (fn, fn + tp),
+    monotone=(-1, 0),
 )
 _builtin(
     "npv",
@@ -762,6 +836,7 @@ _builtin(
     "everything flagged",
     aliases=["negative_predictive_value"],
     binomial=lambda tp, fp, tn, fn: (tn, tn + fn),
+    monotone=(1, -1),
 )
 _builtin(
     "fdr",
@@ -772,6 +847,7 @@ _builtin(
     "nothing flagged",
     aliases=["false_discovery_rate"],
     binomial=lambda tp, fp, tn, fn: (fp, fp + tp),
+    monotone=(-1, 1),
 )
 _builtin(
     "for",
@@ -782,6 +858,7 @@ _builtin(
     "everything flagged",
     aliases=["false_omission_rate"],
     binomial=lambda tp, fp, tn, fn: (fn, fn + tn),
+    monotone=(-1, 1),
 )
 _builtin(
     "accuracy",
@@ -791,6 +868,7 @@ _builtin(
     "share of rows classified correctly",
     aliases=["acc"],
     binomial=lambda tp, fp, tn, fn: (tp + tn, tp + fp + tn + fn),
+    monotone=(1, -1),
 )
 _builtin(
     "error_rate",
@@ -800,6 +878,7 @@ _builtin(
     "share of rows classified wrongly",
     aliases=["misclassification_rate"],
     binomial=lambda tp, fp, tn, fn: (fp + fn, tp + fp + tn + fn),
+    monotone=(-1, 1),
 )
 _builtin(
     "balanced_accuracy",
@@ -808,6 +887,7 @@ _builtin(
     "(tpr + tnr) / 2",
     "mean of recall and specificity",
     "one class absent",
+    monotone=(1, -1),
 )
 _builtin(
     "fbeta",
@@ -819,6 +899,7 @@ _builtin(
     params={"beta": 1.0},
     aliases=["f", ("f1", {"beta": 1}), ("f2", {"beta": 2}), ("f0.5", {"beta": 0.5})],
     check_params=_check_beta,
+    monotone=(1, -1),
 )
 _builtin(
     "gmean",
@@ -828,6 +909,7 @@ _builtin(
     "geometric mean of recall and specificity",
     "one class absent",
     aliases=["g_mean", "geometric_mean"],
+    monotone=(1, -1),
 )
 _builtin(
     "youden",
@@ -838,6 +920,7 @@ _builtin(
     "one class absent",
     aliases=["j", "youden_j", "informedness", "bookmaker_informedness"],
     value_range=(-1.0, 1.0),
+    monotone=(1, -1),
 )
 _builtin(
     "markedness",
@@ -847,6 +930,7 @@ _builtin(
     "markedness (Δp)",
     "nothing flagged or everything flagged",
     value_range=(-1.0, 1.0),
+    monotone=(1, -1),
 )
 _builtin(
     "mcc",
@@ -877,6 +961,7 @@ _builtin(
     "one class absent, or fpr = 0",
     aliases=["positive_likelihood_ratio"],
     value_range=(0.0, _INF),
+    monotone=(1, -1),
 )
 _builtin(
     "lr_minus",
@@ -887,6 +972,7 @@ _builtin(
     "one class absent, or tnr = 0",
     aliases=["negative_likelihood_ratio"],
     value_range=(0.0, _INF),
+    monotone=(-1, 1),
 )
 _builtin(
     "diagnostic_odds_ratio",
@@ -897,6 +983,7 @@ _builtin(
     "fp = 0 or fn = 0",
     aliases=["dor"],
     value_range=(0.0, _INF),
+    monotone=(1, -1),
 )
 _builtin(
     "jaccard",
@@ -906,6 +993,7 @@ _builtin(
     "Jaccard index (threat score, critical success index)",
     "no positives and nothing flagged",
     aliases=["threat_score", "csi", "critical_success_index"],
+    monotone=(1, -1),
 )
 _builtin(
     "fowlkes_mallows",
@@ -915,6 +1003,7 @@ _builtin(
     "Fowlkes–Mallows index",
     "nothing flagged or no positives",
     aliases=["fm", "fmi"],
+    monotone=(1, -1),
 )
 _builtin(
     "roc01",
@@ -925,6 +1014,7 @@ _builtin(
     "one class absent",
     aliases=["roc_01", "distance_to_corner"],
     value_range=(0.0, math.sqrt(2)),
+    monotone=(-1, 1),
 )
 _builtin(
     "abs_sens_spec_diff",
@@ -945,6 +1035,7 @@ _builtin(
     params={"fp": REQUIRED, "fn": REQUIRED, "tp": 0.0, "tn": 0.0, "normalize": False},
     aliases=["misclassification_cost"],
     value_range=(-_INF, _INF),
+    monotone=_linear_signs("tp", "fn", "fp", "tn"),
 )
 _builtin(
     "utility",
@@ -957,6 +1048,7 @@ _builtin(
     aliases=["gain", "profit"],
     value_range=(-_INF, _INF),
     check_params=_check_utility,
+    monotone=_linear_signs("tp", "fn", "fp", "tn"),
 )
 _builtin(
     "net_benefit",
@@ -969,4 +1061,5 @@ _builtin(
     aliases=["nb"],
     value_range=(-_INF, 1.0),
     check_params=_check_pt,
+    monotone=(1, -1),
 )

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import math
 import operator
-import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -17,10 +16,10 @@ from typing import Any, Literal
 import numpy as np
 import numpy.typing as npt
 
-from ._metrics import BoundMetric, MetricLike, get_metric
-from .errors import ConstraintSyntaxError, InvalidParameterError
+from .._metrics import BoundMetric, MetricLike, get_metric
+from ..errors import ConstraintSyntaxError, InvalidParameterError
 
-__all__ = ["Constraint", "ConstraintLike", "as_constraints"]
+__all__ = ["MAX_CONSTRAINT_LENGTH", "Constraint", "ConstraintLike", "as_constraints"]
 
 Operator = Literal[">=", "<=", ">", "<"]
 _OPS: dict[str, Callable[[Any, Any], Any]] = {
@@ -29,9 +28,6 @@ _OPS: dict[str, Callable[[Any, Any], Any]] = {
     ">": operator.gt,
     "<": operator.lt,
 }
-_TEXT = re.compile(
-    r"^\s*(?P<metric>.+?)\s*(?P<op>>=|<=|=>|=<|==|!=|=|>|<)\s*(?P<value>[^<>=!]+?)\s*$"
-)
 _EXAMPLE = "e.g. 'precision >= 0.9', 'fpr <= 0.01', 'flagged <= 5000' or 'flag_rate <= 2%'"
 
 
@@ -65,6 +61,9 @@ class Constraint:
     def __str__(self) -> str:
         return f"{self.metric.name} {self.op} {_format_bound(self.bound)}"
 
+    def __repr__(self) -> str:
+        return f"Constraint.parse({str(self)!r})"
+
     @property
     def wants_large(self) -> bool:
         """True for lower bounds (``>=``, ``>``): larger metric values are closer to holding."""
@@ -76,34 +75,80 @@ class Constraint:
         return result
 
     @classmethod
-    def parse(cls, text: str) -> Constraint:
-        """Read ``"<metric> <op> <value>"``; ``value`` may end in ``%``."""
+    def parse(cls, text: str, *, lookup: Callable[[str], BoundMetric] = get_metric) -> Constraint:
+        """Read ``"<metric> <op> <value>"``; ``value`` may end in ``%``.
+
+        Parsing is one linear scan, and the text is at most
+        :data:`MAX_CONSTRAINT_LENGTH` characters. ``lookup`` turns the metric text into
+        a metric (a saved file's reader passes one that tolerates unregistered names).
+        """
         if not isinstance(text, str):
             msg = f"a constraint must be text like 'precision >= 0.9' (got {text!r})"
             raise ConstraintSyntaxError(msg)
-        match = _TEXT.match(text)
-        if not match:
-            msg = f"constraint must look like '<metric> <op> <value>', {_EXAMPLE} (got {text!r})"
-            raise ConstraintSyntaxError(msg)
-        # An operator character left in the metric part (outside its parameters) means a
-        # doubled or unknown operator, e.g. "precision >> 0.8".
-        if re.search(r"[<>=!]", re.sub(r"\(.*\)", "", match["metric"])):
-            msg = f"constraint must have one operator of >=, <=, >, < (got {text!r})"
-            raise ConstraintSyntaxError(msg)
-        op = {"=>": ">=", "=<": "<="}.get(match["op"], match["op"])
-        if op not in _OPS:
+        if len(text) > MAX_CONSTRAINT_LENGTH:
             msg = (
-                f"constraint operator must be one of >=, <=, >, < (got {match['op']!r} in "
-                f"{text!r}); equality is too brittle on a finite set of thresholds"
+                f"a constraint must be at most {MAX_CONSTRAINT_LENGTH} characters "
+                f"(got {len(text)}: {text[:40]!r}...)"
             )
             raise ConstraintSyntaxError(msg)
-        bound = _parse_bound(match["value"], text)
+        metric_text, op_text, value_text = _split_operator(text)
+        op = _operator(op_text, text)
+        bound = _parse_bound(value_text, text)
         try:
-            metric = get_metric(match["metric"])
+            metric = lookup(metric_text)
         except InvalidParameterError as exc:
             msg = f"in constraint {text!r}: {exc}"
             raise type(exc)(msg) from None
-        return cls(metric, op, bound)  # type: ignore[arg-type]
+        return cls(metric, op, bound)
+
+
+MAX_CONSTRAINT_LENGTH = 1_000
+_OP_CHARS = frozenset("<>=!")
+
+
+def _split_operator(text: str) -> tuple[str, str, str]:
+    """(metric, operator, value) of a constraint, by one scan for the first operator
+    character outside the metric's parentheses; linear in the length of the text."""
+    depth = 0
+    for i, ch in enumerate(text):
+        if ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+        elif depth == 0 and ch in _OP_CHARS:
+            j = i
+            while j < len(text) and text[j] in _OP_CHARS:
+                j += 1
+            metric, value = text[:i].strip(), text[j:]
+            if not metric or not value.strip():
+                break
+            if any(c in _OP_CHARS for c in value):
+                msg = f"constraint must have one operator of >=, <=, >, < (got {text!r})"
+                raise ConstraintSyntaxError(msg)
+            return metric, text[i:j], value
+    msg = f"constraint must look like '<metric> <op> <value>', {_EXAMPLE} (got {text!r})"
+    raise ConstraintSyntaxError(msg)
+
+
+def _operator(op: str, text: str) -> Operator:
+    if op in _OPS:
+        return op  # type: ignore[return-value]
+    if op in ("=>", "=<"):
+        # Not silently read as '>=': a reversed operator is more often a typo than a
+        # convention, and guessing would hide it.
+        msg = (
+            f"constraint operator {op!r} is not an operator; did you mean {op[::-1]!r}? "
+            f"(in {text!r})"
+        )
+        raise ConstraintSyntaxError(msg)
+    if op in ("=", "==", "!="):
+        msg = (
+            f"constraint operator must be one of >=, <=, >, < (got {op!r} in "
+            f"{text!r}); equality is too brittle on a finite set of thresholds"
+        )
+        raise ConstraintSyntaxError(msg)
+    msg = f"constraint must have one operator of >=, <=, >, < (got {text!r})"
+    raise ConstraintSyntaxError(msg)
 
 
 def _parse_bound(value: str, text: str) -> float:

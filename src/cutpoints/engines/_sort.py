@@ -30,9 +30,9 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from .errors import InvalidParameterError
+from ..errors import InvalidParameterError
 
-__all__ = ["exact_sweep", "limit_sort_threads", "sort_threads", "sweep_with_top"]
+__all__ = ["SortEngine", "exact_sweep", "limit_sort_threads", "sort_threads", "sweep_with_top"]
 
 _ONE = np.uint64(1)
 _CHUNK = 1 << 16  # rows per chunk where a full-length temporary would be needed
@@ -285,3 +285,21 @@ def exact_sweep(
     """
     thresholds, tp, fp = sweep_with_top(score, is_positive, weight)
     return thresholds[1:], tp[1:], fp[1:]
+
+
+class SortEngine:
+    """The exact in-memory engine: one sort of packed keys, cumulative counts.
+
+    The oracle every other engine is tested against, to the count.
+    """
+
+    name = "sort"
+
+    def sweep(
+        self,
+        score: npt.NDArray[np.float64],
+        is_positive: npt.NDArray[np.bool_],
+        weight: Weights = None,
+    ) -> tuple[npt.NDArray[np.float64], Counts, Counts]:
+        """Counts at every distinct score plus a first "flag nothing" row (``+inf``)."""
+        return sweep_with_top(score, is_positive, weight)
