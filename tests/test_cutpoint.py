@@ -68,7 +68,11 @@ def test_json_round_trip(toy, kwargs, tmp_path):
     path = tmp_path / "cut.json"
     cut.save(path)
     assert cp.Cutpoint.load(path) == cut
-    assert cp.Cutpoint.from_json(str(path)) == cut
+    # One file API: from_json reads text, never guesses that a string is a path.
+    with pytest.raises(InvalidInputError, match=r"is not valid JSON .*Cutpoint.load\(path\)"):
+        cp.Cutpoint.from_json(str(path))
+    with pytest.raises(InvalidParameterError, match="from_json\\(\\) takes JSON text"):
+        cp.Cutpoint.from_json(path)
 
 
 def test_json_carries_provenance(toy):
@@ -101,21 +105,21 @@ def test_fingerprint_identifies_the_tuning_data(toy):
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("{not json", r"cutpoint JSON could not be parsed"),
+        ("{not json", r"cutpoint JSON text is not valid JSON"),
         (
             '{"format": "something/else"}',
             r"not a cutpoints cutpoint \(expected format 'cutpoints.cutpoint/1', got 'something/else'\)",
         ),
         (
             '{"format": "cutpoints.cutpoint/1"}',
-            r"cutpoint JSON is missing or has a malformed field \(KeyError\('rule'\)\)",
+            r"cutpoint field 'rule' is missing",
         ),
         (
             '{"format": "cutpoints.cutpoint/1", "rule": ">"}',
             r"'rule' must be '>=' or '<=' \(got '>'\)",
         ),
         ("[1, 2]", r"not a cutpoints cutpoint"),
-        ("no/such/file.json", r"cutpoint file not found: 'no/such/file.json'"),
+        ("[" * 100_000, r"nested too deeply"),
     ],
 )
 def test_bad_json_is_named(text, message):
@@ -132,9 +136,113 @@ def test_bad_json_number_is_named(toy):
         cp.Cutpoint.from_json(json.dumps(data))
 
 
-def test_load_refuses_json_text():
+def test_load_refuses_json_text_and_missing_files():
     with pytest.raises(InvalidParameterError, match="takes a file path"):
         cp.Cutpoint.load('{"format": 1}')
+    with pytest.raises(InvalidInputError, match=r"cutpoint file not found: 'no/such/file.json'"):
+        cp.Cutpoint.load("no/such/file.json")
+
+
+def _saved(toy, **changes):
+    data = json.loads(cp.find_cutpoint(*toy).to_json())
+    for dotted, value in changes.items():
+        *path, key = dotted.split("__")
+        target = data
+        for part in path:
+            target = target[part]
+        target[key] = value
+    return json.dumps(data)
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        # A null threshold used to load and then label every row negative.
+        ({"threshold": None}, r"'threshold' must be a number \(not null\) \(got None\)"),
+        ({"threshold": "nan"}, r"'threshold' must be a number \(got 'nan'\)"),
+        ({"threshold": 10**400}, r"'threshold' must be a number that fits in a float64"),
+        ({"threshold": True}, r"'threshold' must be a number \(got True\)"),
+        ({"counts__tp": -1}, r"'counts.tp' must be a count >= 0 \(got -1\)"),
+        ({"counts__fp": 2**70}, r"'counts.fp' must be a count below 2\*\*63"),
+        (
+            {"counts__tp": 3},
+            r"'counts.tp' \+ 'counts.fn' \(4\) must equal 'data.n_positive' \(4\)|must equal 'data.n_positive'",
+        ),
+        ({"data__n_samples": -3}, r"'data.n_samples' must be a whole number >= 0 \(got -3\)"),
+        ({"data__n_samples": 2.5}, r"'data.n_samples' must be a whole number >= 0"),
+        ({"data__weighted": "yes"}, r"'data.weighted' must be true or false \(got 'yes'\)"),
+        ({"ties": "middle"}, r"'ties' must be one of \['highest', 'lowest', 'median'\]"),
+        ({"objective__direction": "up"}, r"'objective.direction' must be 'maximize' or 'minimize'"),
+        ({"objective__metric": 7}, r"'objective.metric' must be text \(got 7\)"),
+        (
+            {"objective__metric": "f1(beta=" + "-" * 5000 + "1)"},
+            r"'objective.metric' names a metric that cannot be read",
+        ),
+        ({"constraints": ["precision >> 1"]}, r"'constraints' is not a constraint: .*one operator"),
+        ({"constraints": "precision >= 0.5"}, r"'constraints' must be a list"),
+        ({"labels__positive": None}, r"'labels.positive' must be a label"),
+        ({"labels__negative": [0]}, r"'labels.negative' must be a label"),
+        ({"metrics__f1": "high"}, r"'metrics.f1' must be a number \(got 'high'\)"),
+        ({"optimal_thresholds": [None]}, r"'optimal_thresholds' must be a number \(not null\)"),
+        ({"runners_up": [{"threshold": 0.5}]}, r"field 'runners_up.value' is missing"),
+        ({"data__fingerprint": None}, r"'data.fingerprint' must be text"),
+        ({"columns": {"score": 3}}, r"'columns' must be an object of role -> column name"),
+        (
+            {"guarantee": {"confidence": 1.5}},
+            r"'guarantee.confidence' must be a probability in \(0, 1\)",
+        ),
+    ],
+)
+def test_every_saved_field_is_checked_and_named(toy, changes, message):
+    with pytest.raises(InvalidInputError, match=message):
+        cp.Cutpoint.from_json(_saved(toy, **changes))
+
+
+def test_malformed_files_get_one_clear_error(toy, tmp_path):
+    path = tmp_path / "cut.json"
+    path.write_bytes(b'{"format": "cutpoints.cutpoint/1", "rule": "\xff"}')
+    with pytest.raises(InvalidInputError, match=r"is not UTF-8 text"):
+        cp.Cutpoint.load(path)
+    path.write_text("[" * 100_000)
+    with pytest.raises(InvalidInputError, match=r"nested too deeply"):
+        cp.Cutpoint.load(path)
+    path.write_text('{"threshold": ' + "9" * 5000 + "}")
+    with pytest.raises(InvalidInputError, match=r"could not be parsed"):
+        cp.Cutpoint.load(path)
+
+
+def test_cutpoint_holds_objects_not_strings(toy):
+    cut = cp.find_cutpoint(*toy, metric="fbeta(beta=2)", constraints=["precision >= 0.5"])
+    assert isinstance(cut.metric, cp.BoundMetric) and cut.metric.params == {"beta": 2}
+    (c,) = cut.constraints
+    assert isinstance(c, cp.Constraint) and (c.metric.name, c.op, c.bound) == (
+        "precision",
+        ">=",
+        0.5,
+    )
+    again = cp.Cutpoint.from_json(cut.to_json())
+    assert again.metric == cut.metric and again.constraints == cut.constraints
+
+
+def test_a_cutpoint_with_an_unregistered_metric_still_loads_and_applies(toy):
+    cp.register_metric("my_score", lambda tp, fp, tn, fn: tp - fp, monotone=(1, -1))
+    try:
+        cut = cp.find_cutpoint(*toy, metric="my_score", constraints=["my_score >= 0"])
+        text = cut.to_json()
+    finally:
+        cp.unregister_metric("my_score")
+    again = cp.Cutpoint.from_json(text)
+    assert again.threshold == cut.threshold and again.metric.name == "my_score"
+    assert again.predict(toy[1]).tolist() == cut.predict(toy[1]).tolist()
+    with pytest.raises(cp.errors.MetricError, match="'my_score' is not registered"):
+        again.metric([1.0], [0.0], [1.0], [0.0])
+
+
+def test_thresholds_print_so_they_read_back_exactly():
+    s = [0.1, 0.99999939, 0.5, 0.9999990]
+    cut = cp.find_cutpoint([0, 1, 0, 0], s, metric="f1")
+    assert cut.threshold == 0.99999939
+    assert "score >= 0.99999939:" in str(cut)
 
 
 # ------------------------------------------------------------------ references

@@ -79,7 +79,7 @@ BAD = [
     (["a", "b", "c", "d", "e", "f", "g", "h"], S, {}, InvalidLabelsError, r"got 8 distinct values: 'a', 'b'"),
     (["no", "yes"] * 4, S, {}, InvalidLabelsError, r"'y_true' takes the values \['no', 'yes'\], so cutpoints cannot tell which class is positive; pass pos_label='no' or pos_label='yes'"),
     (["no", "yes"] * 4, S, {"pos_label": "Yes"}, InvalidLabelsError, r"'pos_label' must be one of the values of 'y_true' \['no', 'yes'\] \(got 'Yes'\)"),
-    ([0, 1, 0, 1, 0, 1, 0, np.nan], S, {}, InvalidLabelsError, r"'y_true' must not contain NaN \(got nan at index 7\)"),
+    ([0, 1, 0, 1, 0, 1, 0, np.nan], S, {}, InvalidLabelsError, r"'y_true' must not contain NaN or infinity \(got nan at index 7\)"),
     (pd.Series([0, 1, None, 1, 0, 1, 0, 1]), S, {}, InvalidInputError, r"'y_true' must not contain missing values \(got 1 missing\)"),
     (pl.Series([0, 1, None, 1, 0, 1, 0, 1]), S, {}, InvalidInputError, r"'y_true' must not contain missing values \(got 1 nulls\)"),
     (pa.array([0, 1, None, 1, 0, 1, 0, 1]), S, {}, InvalidInputError, r"'y_true' must not contain missing values \(got 1 nulls\)"),
@@ -88,9 +88,14 @@ BAD = [
     (Y, S, {"sample_weight": [1.0, 1, 1, 1, np.nan, 1, 1, 1]}, InvalidInputError, r"'sample_weight' must be finite \(got nan at index 4\)"),
     (Y, S, {"sample_weight": [1.0, 1, 1, 1, np.inf, 1, 1, 1]}, InvalidInputError, r"'sample_weight' must be finite \(got inf at index 4\)"),
     (Y, S, {"sample_weight": [0] * 8}, InvalidInputError, r"'sample_weight' must not be all zero \(got 8 zero weights\)"),
+    # Totals that cannot be represented: int64 wrapped to a negative n_positive, and float
+    # weights overflowed to inf and picked threshold inf with only a RuntimeWarning.
+    (Y, S, {"sample_weight": [2**62] * 8}, InvalidInputError, r"'sample_weight' must add up to at most 2\*\*53, where integer counts stop being exact \(got a total of 3\.689e\+19\)"),
+    (Y, S, {"sample_weight": np.array([2**63 + 5] + [1] * 7, dtype=np.uint64)}, InvalidInputError, r"'sample_weight' must add up to at most 2\*\*53"),
+    (Y, S, {"sample_weight": [1e308] * 8}, InvalidInputError, r"'sample_weight' must add up to at most 1e150 \(got a total of inf\)"),
     (Y, S, {"rule": ">"}, InvalidParameterError, r"'rule' must be one of \['>=', '<='\] \(got '>'\)"),
-    ([1, 1, 1], [0.1, 0.2, 0.3], {"metric": "specificity"}, InvalidLabelsError, r"'y_true' has only positive rows"),
-    ([0, 0, 0], [0.1, 0.2, 0.3], {"metric": "recall"}, InvalidLabelsError, r"'y_true' has only negative rows"),
+    ([1, 1, 1], [0.1, 0.2, 0.3], {"metric": "specificity"}, InvalidLabelsError, r"'y_true' holds only one class: every row \(with weight\) is positive"),
+    ([0, 0, 0], [0.1, 0.2, 0.3], {"metric": "recall"}, InvalidLabelsError, r"'y_true' holds only one class: every row \(with weight\) is negative"),
 ]  # fmt: skip
 
 

@@ -16,14 +16,13 @@ missing extra.
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+import importlib as _importlib
+from typing import Any as _Any
 
 from . import errors
 from ._api import confusion_curve, evaluate_threshold, find_cutpoint, select_cutpoint
-from ._constraints import Constraint
 from ._curve import ConfusionCurve
-from ._cutpoint import Cutpoint, Reference
+from ._cutpoint import Cutpoint, Guarantee, Reference
 from ._metrics import (
     REQUIRED,
     BoundMetric,
@@ -33,30 +32,48 @@ from ._metrics import (
     register_metric,
     unregister_metric,
 )
+from .selection import Constraint
 
 __version__ = "0.1.0"
 
 # Subpackages with optional dependencies, imported on first attribute access
 # (`cp.plotting.ROCDisplay`), so `import cutpoints` never imports matplotlib.
-_LAZY_MODULES = ("datasets", "plotting")
+_LAZY_MODULES = ("datasets", "multiclass", "plotting", "shift")
 
 # Public name -> module that defines it, imported on first attribute access.
 _LAZY: dict[str, str] = {
     # scikit-learn front end (issue: meta-estimator)
-    "CutpointClassifier": "._estimator",
-    "FixedCutpointClassifier": "._estimator",
-    "cross_validate": "._model_selection",
-    "CrossValidationResult": "._model_selection",
-    "make_scorer": "._model_selection",
+    "CutpointClassifier": ".sklearn",
+    "FixedCutpointClassifier": ".sklearn",
+    "cross_validate": ".sklearn",
+    "CrossValidationResult": ".sklearn",
+    "make_scorer": ".sklearn",
     # uncertainty
-    "bootstrap": "._bootstrap",
-    "BootstrapResult": "._bootstrap",
-    "BootstrapWarning": "._bootstrap",
-    "repeat_experiments": "._experiments",
-    "ExperimentsResult": "._experiments",
-    "find_cutpoint_robust": "._bootstrap",
-    "find_cutpoint_guaranteed": "._guarantees",
-    "GuaranteedCutpoint": "._guarantees",
+    "bootstrap": ".uncertainty",
+    "BootstrapResult": ".uncertainty",
+    "BootstrapWarning": ".uncertainty",
+    "repeat_experiments": ".uncertainty",
+    "ExperimentsResult": ".uncertainty",
+    "find_cutpoint_robust": ".uncertainty",
+    "find_cutpoint_guaranteed": ".uncertainty",
+    # reject band and multiclass decisions
+    "find_reject_band": "._reject",
+    "select_reject_band": "._reject",
+    "evaluate_reject_band": "._reject",
+    "RejectBand": "._reject",
+    "chow_band": "._reject",
+    "bayes_decisions": ".multiclass",
+    "find_class_weights": ".multiclass",
+    "ClassWeights": ".multiclass",
+    # deployment differs from validation
+    "retarget": ".shift",
+    "estimate_prevalence": ".shift",
+    "PrevalenceEstimate": ".shift",
+    "PrevalenceWarning": ".shift",
+    "check_calibration": ".shift",
+    "Calibration": ".shift",
+    "CalibrationWarning": ".shift",
+    "ScoreSketch": ".shift",
     # report
     "report": "._report",
 }
@@ -67,6 +84,7 @@ __all__ = [
     "ConfusionCurve",
     "Constraint",
     "Cutpoint",
+    "Guarantee",
     "Metric",
     "Reference",
     "__version__",
@@ -83,19 +101,20 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> _Any:
     if name in _LAZY_MODULES:
-        module = importlib.import_module(f".{name}", __name__)
+        module = _importlib.import_module(f".{name}", __name__)
         globals()[name] = module
         return module
     module_name = _LAZY.get(name)
     if module_name is None:
         msg = f"module 'cutpoints' has no attribute {name!r}"
         raise AttributeError(msg)
-    value = getattr(importlib.import_module(module_name, __name__), name)
+    value = getattr(_importlib.import_module(module_name, __name__), name)
     globals()[name] = value
     return value
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY) | set(_LAZY_MODULES))
+    # The public names only: not the helpers this module imports for itself.
+    return sorted(set(__all__) | set(_LAZY_MODULES))

@@ -7,20 +7,38 @@ import math
 import os
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
 from ._curve import ConfusionCurve, Rule
+from ._files import atomic_write_text
 from ._metrics import BoundMetric
 from ._validation import check_scores
-from .errors import InvalidInputError, InvalidParameterError, NotFittedError
+from .errors import InvalidParameterError, NotFittedError
+from .selection import Constraint
 
-__all__ = ["FORMAT", "Cutpoint", "MetricValues", "Reference", "closed_form_references"]
+__all__ = [
+    "FORMAT",
+    "Cutpoint",
+    "Guarantee",
+    "MetricValues",
+    "Reference",
+    "closed_form_references",
+    "format_threshold",
+]
 
 FORMAT = "cutpoints.cutpoint/1"
+
+
+def format_threshold(value: float) -> str:
+    """A threshold as people should see it: the shortest text that reads back exactly.
+
+    ``repr`` of a float round-trips, so a printed threshold typed back in gives the same
+    decisions (``0.99999939`` is never shown as ``0.999999``).
+    """
+    return repr(float(value))
 
 
 class MetricValues(Mapping[str, float]):
@@ -116,36 +134,61 @@ def closed_form_references(objective: BoundMetric, best_value: float) -> list[Re
     elif name == "fbeta" and math.isfinite(best_value):
         b2 = float(p["beta"]) ** 2
         refs.append(
-            Reference("lipton", best_value / (1 + b2), "F*_beta / (1 + beta^2); F1* / 2 for F1")
+            Reference(
+                "lipton",
+                best_value / (1 + b2),
+                "the F-optimal threshold for calibrated probabilities: the best F-beta "
+                "divided by 1 + beta^2, i.e. half the best F1 (Lipton, Elkan & "
+                "Naryanaswamy 2014)",
+            )
         )
     elif name in ("accuracy", "error_rate"):
         refs.append(Reference("bayes", 0.5, "0.5: equal costs for both errors"))
     return refs
 
 
-def _json_number(value: float | int) -> float | int | str | None:
-    """JSON has no NaN or infinity: NaN becomes null, infinities the strings '+inf'/'-inf'."""
-    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
-        return int(value)
-    value = float(value)
-    if math.isnan(value):
-        return None
-    if math.isinf(value):
-        return "+inf" if value > 0 else "-inf"
-    return value
+@dataclass(frozen=True)
+class Guarantee:
+    """What a certified threshold promises about new data.
 
+    Attributes
+    ----------
+    constraint : Constraint
+        The bound that holds on new data, e.g. ``precision >= 0.9``.
+    confidence : float
+        The probability (1 - delta) with which it holds.
+    bound : float
+        The confidence bound of the constrained metric at the threshold (lower for
+        ``>=``, upper for ``<=``) on the calibration data.
+    estimate : float
+        The constrained metric on the calibration data at the threshold.
+    method : str
+        How it was certified.
+    certified : tuple of float
+        Every certified threshold, in testing order.
+    bounds : tuple of float
+        The confidence bound at each tested threshold, in testing order (ending with
+        the first failure, if any).
+    """
 
-def _from_json_number(value: Any, name: str) -> float | int:
-    if value is None:
-        return math.nan
-    if value in ("+inf", "inf", "Infinity"):
-        return math.inf
-    if value in ("-inf", "-Infinity"):
-        return -math.inf
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        msg = f"cutpoint JSON field {name!r} must be a number (got {value!r})"
-        raise InvalidInputError(msg)
-    return value
+    constraint: Constraint
+    confidence: float
+    bound: float
+    estimate: float
+    method: str = "Clopper-Pearson bounds, fixed-sequence testing"
+    certified: tuple[float, ...] = ()
+    bounds: tuple[float, ...] = ()
+
+    @property
+    def delta(self) -> float:
+        """The allowed probability of failure, 1 - confidence."""
+        return 1.0 - self.confidence
+
+    def __str__(self) -> str:
+        return (
+            f"{self.constraint} with probability >= {self.confidence:g} "
+            f"(estimate {self.estimate:.4g}, bound {self.bound:.4g}; {self.method})"
+        )
 
 
 @dataclass(frozen=True, eq=False)
@@ -163,15 +206,16 @@ class Cutpoint:
         The chosen threshold.
     score : float
         The objective's value at ``threshold``.
-    metric : str
-        The objective, as text that names it again (``"cost(fp=1, fn=10)"``).
+    metric : BoundMetric
+        The objective (``metric.name`` is the text that names it again, e.g.
+        ``"cost(fp=1, fn=10)"``).
     maximize : bool
         Whether the objective was maximized.
     optimal_thresholds : tuple of float
         Every threshold attaining the optimum, fewest flagged first.
     ties : str
         The rule that chose among them.
-    constraints : tuple of str
+    constraints : tuple of Constraint
         The constraints that had to hold.
     tp, fp, tn, fn : int or float
         Confusion counts at ``threshold`` (weighted if weights were given).
@@ -194,17 +238,24 @@ class Cutpoint:
         The next best feasible thresholds and their objective values.
     version : str
         The cutpoints version that produced it.
+    guarantee : Guarantee or None
+        For a certified threshold (:func:`cutpoints.find_cutpoint_guaranteed`): the
+        bound that holds on new data and with what confidence.
+    columns : dict of str to str
+        The input columns it was tuned on (``label``, ``score``, ``weight``), where
+        known (the command line records them, so ``cutpoints apply`` can find the
+        score column again).
     curve : ConfusionCurve or None
         The full curve it was chosen from (not saved in JSON).
     """
 
     threshold: float
     score: float
-    metric: str
+    metric: BoundMetric
     maximize: bool
     optimal_thresholds: tuple[float, ...]
     ties: str
-    constraints: tuple[str, ...]
+    constraints: tuple[Constraint, ...]
     tp: float
     fp: float
     tn: float
@@ -221,6 +272,8 @@ class Cutpoint:
     runners_up: tuple[tuple[float, float], ...] = ()
     version: str = ""
     data_fingerprint: str | None = None
+    guarantee: Guarantee | None = None
+    columns: Mapping[str, str] = field(default_factory=dict)
     curve: ConfusionCurve | None = field(default=None, repr=False, compare=False)
 
     def __eq__(self, other: object) -> bool:
@@ -255,10 +308,11 @@ class Cutpoint:
         return self.data_fingerprint
 
     def __str__(self) -> str:
-        op = self.rule
+        promise = f"; guaranteed {self.guarantee}" if self.guarantee is not None else ""
         return (
-            f"Cutpoint(flag score {op} {self.threshold:.6g}: {self.metric} = {self.score:.6g}; "
-            f"tp={self.tp}, fp={self.fp}, tn={self.tn}, fn={self.fn})"
+            f"Cutpoint(flag score {self.rule} {format_threshold(self.threshold)}: "
+            f"{self.metric.name} = {self.score:.6g}; "
+            f"tp={self.tp}, fp={self.fp}, tn={self.tn}, fn={self.fn}{promise})"
         )
 
     # ------------------------------------------------------------------ applying
@@ -306,59 +360,37 @@ class Cutpoint:
     # ------------------------------------------------------------------ JSON
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict (NaN as null, infinities as ``"+inf"``/``"-inf"``)."""
-        return {
-            "format": FORMAT,
-            "threshold": _json_number(self.threshold),
-            "rule": self.rule,
-            "decision": f"positive iff score {self.rule} threshold",
-            "objective": {
-                "metric": self.metric,
-                "direction": "maximize" if self.maximize else "minimize",
-                "value": _json_number(self.score),
-            },
-            "constraints": list(self.constraints),
-            "ties": self.ties,
-            "optimal_thresholds": [_json_number(t) for t in self.optimal_thresholds],
-            "counts": {k: _json_number(getattr(self, k)) for k in ("tp", "fp", "tn", "fn")},
-            "metrics": {k: _json_number(v) for k, v in self.metrics.items()},
-            "labels": {"positive": self.positive_label, "negative": self.negative_label},
-            "data": {
-                "n_samples": self.n_samples,
-                "n_positive": _json_number(self.n_positive),
-                "n_negative": _json_number(self.n_negative),
-                "prevalence": _json_number(self.prevalence),
-                "weighted": self.weighted,
-                "fingerprint": self.fingerprint,
-            },
-            "references": [
-                {
-                    "name": r.name,
-                    "threshold": _json_number(r.threshold),
-                    "explanation": r.explanation,
-                }
-                for r in self.references
-            ],
-            "runners_up": [
-                {"threshold": _json_number(t), "value": _json_number(v)} for t, v in self.runners_up
-            ],
-            "cutpoints_version": self.version,
-        }
+        from ._artifact import cutpoint_to_dict
 
-    def to_json(self, path: str | os.PathLike[str] | None = None, *, indent: int = 2) -> str:
-        """Serialize to JSON text; also write it to ``path`` if given.
+        return cutpoint_to_dict(self)
+
+    @classmethod
+    def from_dict(cls, data: Any) -> Cutpoint:
+        """Rebuild a cutpoint from :meth:`to_dict`'s output, checking every field.
+
+        Raises
+        ------
+        InvalidInputError
+            A missing or malformed field; the message names it.
+        """
+        from ._artifact import cutpoint_from_dict
+
+        return cutpoint_from_dict(cls, data)
+
+    def to_json(self, *, indent: int = 2) -> str:
+        """The cutpoint as JSON text (use :meth:`save` to write a file).
 
         The JSON holds the threshold with its provenance (metric and parameters,
         constraints, tie rule, decision rule, data summary and fingerprint, library
         version). It is plain data: no pickle, safe to load from anyone.
         """
-        text = json.dumps(self.to_dict(), indent=indent, allow_nan=False)
-        if path is not None:
-            Path(path).write_text(text + "\n", encoding="utf-8")
-        return text
+        return json.dumps(self.to_dict(), indent=indent, allow_nan=False)
 
     @classmethod
-    def from_json(cls, source: str | os.PathLike[str]) -> Cutpoint:
-        """Load a cutpoint saved by :meth:`to_json`, from JSON text or a file path.
+    def from_json(cls, text: str | bytes) -> Cutpoint:
+        """Load a cutpoint from JSON text written by :meth:`to_json` (never a path).
+
+        To read a file, use :meth:`load`.
 
         Examples
         --------
@@ -368,86 +400,34 @@ class Cutpoint:
         >>> again == cut, again.threshold
         (True, 0.35)
         """
-        if isinstance(source, os.PathLike) or (
-            isinstance(source, str) and not source.lstrip().startswith(("{", "["))
-        ):
-            path = Path(source)
-            if not path.is_file():
-                msg = f"cutpoint file not found: {str(path)!r}"
-                raise InvalidInputError(msg)
-            source = path.read_text(encoding="utf-8")
-        try:
-            data = json.loads(source)
-        except json.JSONDecodeError as exc:
-            msg = f"cutpoint JSON could not be parsed ({exc})"
-            raise InvalidInputError(msg) from None
-        if not isinstance(data, dict) or data.get("format") != FORMAT:
-            got = data.get("format") if isinstance(data, dict) else type(data).__name__
-            msg = f"not a cutpoints cutpoint (expected format {FORMAT!r}, got {got!r})"
-            raise InvalidInputError(msg)
-        try:
-            rule = data["rule"]
-            if rule not in (">=", "<="):
-                msg = f"cutpoint JSON field 'rule' must be '>=' or '<=' (got {rule!r})"
-                raise InvalidInputError(msg)
-            objective = data["objective"]
-            counts = data["counts"]
-            info = data["data"]
-            return cls(
-                threshold=float(_from_json_number(data["threshold"], "threshold")),
-                score=float(_from_json_number(objective["value"], "objective.value")),
-                metric=str(objective["metric"]),
-                maximize=objective["direction"] == "maximize",
-                optimal_thresholds=tuple(
-                    float(_from_json_number(t, "optimal_thresholds"))
-                    for t in data["optimal_thresholds"]
-                ),
-                ties=str(data["ties"]),
-                constraints=tuple(str(c) for c in data["constraints"]),
-                tp=_from_json_number(counts["tp"], "counts.tp"),
-                fp=_from_json_number(counts["fp"], "counts.fp"),
-                tn=_from_json_number(counts["tn"], "counts.tn"),
-                fn=_from_json_number(counts["fn"], "counts.fn"),
-                metrics={
-                    k: _from_json_number(v, f"metrics.{k}") for k, v in data["metrics"].items()
-                },
-                rule=rule,
-                n_samples=int(info["n_samples"]),
-                n_positive=_from_json_number(info["n_positive"], "data.n_positive"),
-                n_negative=_from_json_number(info["n_negative"], "data.n_negative"),
-                weighted=bool(info["weighted"]),
-                positive_label=data["labels"]["positive"],
-                negative_label=data["labels"]["negative"],
-                references=tuple(
-                    Reference(
-                        r["name"],
-                        float(_from_json_number(r["threshold"], "references")),
-                        r["explanation"],
-                    )
-                    for r in data.get("references", [])
-                ),
-                runners_up=tuple(
-                    (
-                        float(_from_json_number(r["threshold"], "runners_up")),
-                        float(_from_json_number(r["value"], "runners_up")),
-                    )
-                    for r in data.get("runners_up", [])
-                ),
-                version=str(data.get("cutpoints_version", "")),
-                data_fingerprint=str(info["fingerprint"]),
+        from ._artifact import parse_json
+
+        if isinstance(text, os.PathLike):
+            msg = (
+                "Cutpoint.from_json() takes JSON text; to read the file use "
+                f"Cutpoint.load({os.fspath(text)!r})"
             )
-        except (KeyError, TypeError) as exc:
-            msg = f"cutpoint JSON is missing or has a malformed field ({exc!r})"
-            raise InvalidInputError(msg) from None
+            raise InvalidParameterError(msg)
+        return cls.from_dict(parse_json(text, "cutpoint JSON text"))
 
     def save(self, path: str | os.PathLike[str]) -> None:
-        """Write the cutpoint as JSON to ``path``."""
-        self.to_json(path)
+        """Write the cutpoint as JSON to ``path``, atomically (whole or not at all)."""
+        atomic_write_text(path, self.to_json() + "\n")
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> Cutpoint:
-        """Read a cutpoint JSON file written by :meth:`save`."""
-        if isinstance(path, str) and path.lstrip().startswith("{"):
-            msg = "Cutpoint.load() takes a file path; use Cutpoint.from_json() for JSON text"
-            raise InvalidParameterError(msg)
-        return cls.from_json(Path(path))
+        """Read a cutpoint file written by :meth:`save` (or ``cutpoints tune --save``).
+
+        Examples
+        --------
+        >>> import os, tempfile
+        >>> import cutpoints as cp
+        >>> cut = cp.find_cutpoint([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8])
+        >>> path = os.path.join(tempfile.mkdtemp(), "cut.json")
+        >>> cut.save(path)
+        >>> cp.Cutpoint.load(path) == cut
+        True
+        """
+        from ._artifact import read_file
+
+        return cls.from_dict(read_file(path))

@@ -219,7 +219,31 @@ def check_weights(
     if not weights.any():
         msg = f"'{name}' must not be all zero (got {len(weights)} zero weights)"
         raise InvalidInputError(msg)
+    _check_total(array, name)
     return weights
+
+
+# Weighted counts are sums of weights. Integer counts are exact in float64 (where the
+# metrics are evaluated) only up to 2**53; float totals beyond 1e150 overflow the products
+# some metrics form (MCC multiplies two margins). Refuse rather than wrap or round.
+_MAX_INT_TOTAL = 2**53
+_MAX_FLOAT_TOTAL = 1e150
+
+
+def _check_total(array: np.ndarray, name: str) -> None:
+    with np.errstate(over="ignore"):  # an overflow to inf is what this check reports
+        total = float(np.sum(array, dtype=np.float64))  # never wraps; rounds a little
+    integer = array.dtype.kind in "iu"
+    limit = _MAX_INT_TOTAL if integer else _MAX_FLOAT_TOTAL
+    if np.isfinite(total) and total <= limit:
+        return
+    bound = "2**53, where integer counts stop being exact" if integer else "1e150"
+    msg = (
+        f"'{name}' must add up to at most {bound} (got a total of {total:.4g}); "
+        "rescale them (ratio metrics such as precision or F1 do not change when every "
+        "weight is scaled by one factor)"
+    )
+    raise InvalidInputError(msg)
 
 
 @dataclass(frozen=True)
@@ -260,9 +284,12 @@ def _distinct_labels(array: np.ndarray, name: str) -> tuple[list[Any], int]:
         if hi - lo <= 2:  # 0/1 or -1/1 without a sort of the whole column
             found_int: list[Any] = [v for v in range(lo, hi + 1) if (array == v).any()]
             return found_int, len(found_int)
-    if kind == "f" and np.isnan(array).any():
-        first = _first_bad(np.isnan(array))
-        msg = f"'{name}' must not contain NaN (got nan at index {first})"
+    if kind == "f" and not np.isfinite(array).all():
+        first = _first_bad(~np.isfinite(array))
+        msg = (
+            f"'{name}' must not contain NaN or infinity "
+            f"(got {array[first].item()!r} at index {first})"
+        )
         raise InvalidLabelsError(msg)
     if kind == "O":
         missing = [i for i, v in enumerate(array[: 10**6]) if v is None]
