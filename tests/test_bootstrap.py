@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 import numpy as np
 import pandas as pd
 import pytest
 
 import cutpoints as cp
-from cutpoints._bootstrap import BootstrapWarning
 from cutpoints.errors import InfeasibleConstraintError, InvalidInputError, InvalidParameterError
+from cutpoints.uncertainty import BootstrapWarning
 
 
 def _data(n=300, seed=0, ties=False):
@@ -18,6 +20,15 @@ def _data(n=300, seed=0, ties=False):
     if ties:
         s = np.round(s, 1)
     return y.astype(int), s
+
+
+def _resample_optima(res, y, s, **kwargs):
+    """find_cutpoint on every resample, built row by row."""
+    out = []
+    for i in range(res.n_resamples):
+        rows = res.resample_indices(i)
+        out.append(cp.find_cutpoint(y[rows], s[rows], **kwargs))
+    return out
 
 
 @pytest.mark.parametrize("stratified", [True, False])
@@ -86,6 +97,23 @@ def test_reproducible_and_independent_of_n_jobs():
     assert not np.array_equal(a.thresholds, c.thresholds)
 
 
+def test_random_state_is_a_seed_sequence_spawned_once_per_resample():
+    # Resample i draws from child i of SeedSequence(random_state): the documented
+    # convention, shared with repeat_experiments.
+    y, s = _data(n=50, seed=6)
+    res = cp.bootstrap(y, s, n_resamples=5, random_state=123)
+    child = np.random.SeedSequence(123).spawn(5)[3]
+    rng = np.random.default_rng(child)
+    pos = np.flatnonzero(y == 1)
+    # Stratified: the positives' draws, then the negatives', as positions in class order.
+    first = rng.integers(0, len(pos), len(pos))
+    drawn = np.sort(res.resample_indices(3)[: len(pos)])
+    order = pos[np.argsort(-s[pos], kind="stable")]
+    np.testing.assert_array_equal(drawn, np.sort(order[first]))
+    seeded = cp.bootstrap(y, s, n_resamples=5, random_state=np.random.SeedSequence(123))
+    np.testing.assert_array_equal(seeded.thresholds, res.thresholds)
+
+
 def test_stratified_keeps_class_counts():
     y, s = _data(n=200, seed=4)
     res = cp.bootstrap(y, s, n_resamples=30, random_state=0)
@@ -93,7 +121,18 @@ def test_stratified_keeps_class_counts():
     assert np.all(res.in_bag["tp"] + res.in_bag["fn"] == n_pos)
 
 
-def test_summary_and_str():
+def test_threshold_interval_is_the_percentiles_of_the_resample_optima():
+    y, s = _data()
+    res = cp.bootstrap(y, s, n_resamples=50, random_state=0)
+    optima = [c.threshold for c in _resample_optima(res, y, s)]
+    lo, hi = res.interval("threshold")
+    expected = np.quantile(optima, [0.025, 0.975], method="inverted_cdf")
+    assert (lo, hi) == tuple(expected)
+    assert lo < res.threshold < hi  # this data's optimum is well inside its interval
+    assert {lo, hi} <= set(s)  # observed scores, never interpolated
+
+
+def test_summary_columns_and_str():
     y, s = _data()
     res = cp.bootstrap(y, s, n_resamples=50, random_state=0)
     table = res.summary()
@@ -106,18 +145,77 @@ def test_summary_and_str():
         "lower",
         "upper",
         "n",
-        "bca_lower",
-        "bca_upper",
     ]
-    assert set(table["estimate"]) == {"threshold", "in_bag", "out_of_bag", "at_threshold"}
+    assert set(table["estimate"]) == {
+        "threshold",
+        "in_bag",
+        "out_of_bag",
+        "out_of_bag_scaled",
+        "at_threshold",
+    }
     row = table[(table.quantity == "precision") & (table.estimate == "at_threshold")].iloc[0]
-    assert row.lower <= row.upper
+    assert (row.lower, row.upper) == res.interval("precision", kind="at_threshold")
     assert row.n == 50
     text = str(res)
-    assert "threshold" in text
     assert "50 resamples" in text
-    lo, hi = res.interval("threshold")
-    assert lo <= res.threshold <= hi or lo <= hi
+    assert f"threshold  {res.threshold!r}  " in text  # shortest round-trip repr
+
+
+def test_out_of_bag_totals_are_scaled_and_the_point_lies_inside():
+    # Out-of-bag rows are ~37% of the data: raw out-of-bag counts sit far below the
+    # full-data count; the summary scales them so that they compare with it.
+    rng = np.random.default_rng(21)
+    y = rng.random(2000) < 0.3
+    s = rng.normal(size=2000) + 1.5 * y
+    res = cp.bootstrap(y, s, constraints=["flagged <= 700"], n_resamples=200, random_state=0)
+    table = res.summary().set_index(["quantity", "estimate"])
+    for name in ("tp", "fp", "flagged"):
+        raw_hi = res.interval(name, kind="out_of_bag")[1]
+        assert raw_hi < table.loc[(name, "at_threshold"), "point"]  # why scaling is needed
+        row = table.loc[(name, "out_of_bag_scaled")]
+        assert row.lower <= row.point <= row.upper, name
+        assert (name, "out_of_bag") not in table.index
+    # Rates are shown as they are.
+    oob = table.loc[("precision", "out_of_bag")]
+    assert (oob.lower, oob.upper) == res.interval("precision", kind="out_of_bag")
+    # Scaled: each resample's out-of-bag counts times (full rows / out-of-bag rows).
+    o = res.out_of_bag
+    scaled = (o["tp"] + o["fp"]) * len(y) / (o["tp"] + o["fp"] + o["tn"] + o["fn"])
+    assert table.loc[("flagged", "out_of_bag_scaled"), "mean"] == pytest.approx(scaled.mean())
+    text = str(res)
+    assert "* out-of-bag rows are about 37% of the data" in text
+    flagged_line = next(line for line in text.splitlines() if line.strip().startswith("flagged"))
+    assert flagged_line.endswith("*")
+
+
+def test_whole_number_totals_get_observed_interval_ends():
+    y, s = _data(n=400, seed=8)
+    res = cp.bootstrap(y, s, n_resamples=50, random_state=3)
+    for name in ("tp", "fp", "flagged"):
+        lo, hi = res.interval(name, kind="at_threshold")
+        values = res.at_threshold[name]
+        assert lo in values and hi in values, name
+        assert (lo, hi) == tuple(np.quantile(values, [0.025, 0.975], method="inverted_cdf"))
+    # Rates interpolate.
+    lo, hi = res.interval("precision", kind="at_threshold")
+    expected = np.quantile(res.at_threshold["precision"], [0.025, 0.975])
+    assert (lo, hi) == pytest.approx(tuple(expected), rel=1e-12)
+    assert not all(v in res.at_threshold["precision"] for v in (lo, hi))
+
+
+def test_bca_columns_only_on_request_with_a_note():
+    y, s = _data()
+    res = cp.bootstrap(y, s, n_resamples=60, random_state=0)
+    assert "bca_lower" not in res.summary().columns
+    table = res.summary(bca=True)
+    assert {"bca_lower", "bca_upper"} <= set(table.columns)
+    assert "at_threshold" in table.attrs["notes"][0]
+    at = table[table.estimate == "at_threshold"].set_index("quantity")
+    assert (at.loc["precision", "bca_lower"], at.loc["precision", "bca_upper"]) == res.interval(
+        "precision", kind="at_threshold", method="bca"
+    )
+    others = table[table.estimate != "at_threshold"]
+    assert others[["bca_lower", "bca_upper"]].isna().all().all()
 
 
 def test_bands_format_and_custom_grid():
@@ -138,6 +236,11 @@ def test_bands_format_and_custom_grid():
     counts = [int((s[res.resample_indices(i)] >= g).sum()) for i in range(40)]
     got = res.bands(metrics=["flagged"], grid=[g], percentiles=[50])
     assert got["p50"].iloc[0] == np.percentile(counts, 50)
+    # An unobserved grid value applies the next observed score below it.
+    between = (float(grid[10]) + float(grid[11])) / 2
+    counts = [int((s[res.resample_indices(i)] >= between).sum()) for i in range(40)]
+    got = res.bands(metrics=["flagged"], grid=[between], percentiles=[50])
+    assert got["p50"].iloc[0] == np.percentile(counts, 50)
 
 
 def test_lower_bound_selection_and_plateau():
@@ -153,6 +256,30 @@ def test_lower_bound_selection_and_plateau():
     plateau = point.plateau()
     assert point.threshold in set(plateau.threshold)
     assert (plateau["f1"] >= point.interval("f1", kind="at_threshold")[0]).all()
+    assert cp.find_cutpoint_robust(y, s, n_resamples=80, random_state=0) == robust.cutpoint
+
+
+@pytest.mark.parametrize("ties", ["highest", "lowest", "median"])
+def test_lower_bound_ties_follow_find_cutpoint(ties):
+    # Two zero-weight rows between each pair of neighbouring scores add thresholds with
+    # the counts of the score above them, in the data and in every resample: each
+    # threshold comes with two twins tied on the bound and on the full-data value, so
+    # the tie rule alone decides among them, as in find_cutpoint.
+    y, s = _data(n=80, seed=4, ties=True)
+    distinct = np.unique(s)[::-1]
+    gaps = np.concatenate([np.linspace(a, b, 4)[1:-1] for a, b in pairwise(distinct)])
+    y2 = np.concatenate((y, np.zeros(len(gaps), dtype=int)))
+    s2 = np.concatenate((s, gaps))
+    w2 = np.concatenate((np.ones(len(y), dtype=int), np.zeros(len(gaps), dtype=int)))
+    robust = cp.find_cutpoint_robust(
+        y2, s2, sample_weight=w2, ties=ties, n_resamples=60, random_state=0
+    )
+    tied = robust.optimal_thresholds
+    assert len(tied) == 3
+    assert tied[0] in set(s) and set(tied[1:]) <= set(gaps)
+    pick = {"highest": tied[0], "lowest": tied[-1], "median": tied[1]}
+    assert robust.threshold == pick[ties]
+    assert robust.ties == ties
 
 
 def test_infeasible_resamples_are_counted_and_warned():
@@ -171,6 +298,21 @@ def test_infeasible_resamples_are_counted_and_warned():
     assert res.n_infeasible > 0
     assert np.isnan(res.thresholds[res.status == "infeasible"]).all()
     assert res.summary().query("quantity == 'threshold'").n.iloc[0] == 100 - res.n_infeasible
+
+
+def test_one_class_resamples_are_counted_as_find_cutpoint_refuses_them():
+    y = np.array([1, 0, 0, 0, 0, 0])
+    s = np.array([0.9, 0.1, 0.2, 0.3, 0.4, 0.5])
+    with pytest.warns(BootstrapWarning, match=r"\d+ with one class only"):
+        res = cp.bootstrap(y, s, metric="f1", n_resamples=40, stratified=False, random_state=0)
+    assert (res.status == "one_class").sum() > 0
+    for i in range(res.n_resamples):
+        rows = res.resample_indices(i)
+        if res.status[i] == "one_class":
+            with pytest.raises(cp.errors.InvalidLabelsError):
+                cp.find_cutpoint(y[rows], s[rows])
+        else:
+            assert res.thresholds[i] == cp.find_cutpoint(y[rows], s[rows]).threshold
 
 
 def test_all_infeasible_raises():
@@ -192,6 +334,11 @@ def test_bad_confidence(bad):
         cp.bootstrap([0, 1, 0, 1], [0.1, 0.2, 0.3, 0.4], confidence=bad)
 
 
+def test_bad_progress_is_named():
+    with pytest.raises(InvalidParameterError, match=r"'progress' must be .*got 'yes'"):
+        cp.bootstrap([0, 1, 0, 1], [0.1, 0.2, 0.3, 0.4], progress="yes")
+
+
 def test_stratified_needs_two_rows_per_class():
     with pytest.raises(InvalidInputError, match=r"got 1 positive rows"):
         cp.bootstrap([0, 0, 0, 1], [0.1, 0.2, 0.3, 0.4], n_resamples=5)
@@ -207,34 +354,52 @@ def test_stratified_needs_two_rows_per_class():
 
 
 @pytest.mark.parametrize("ties", ["highest", "lowest", "median"])
-@pytest.mark.parametrize("metric", ["f1", "youden", "cost(fp=1, fn=5)", "gmean", "mcc"])
-def test_block_pruning_path_equals_row_by_row(metric, ties):
-    # Enough distinct scores (> 4 blocks of 1,024) that monotone objectives skip blocks.
+@pytest.mark.parametrize(
+    ("metric", "constraints"),
+    [
+        ("f1", ()),
+        ("youden", ()),
+        ("cost(fp=1, fn=5)", ()),
+        ("gmean", ()),
+        ("mcc", ()),
+        ("f1", ["precision >= 0.45"]),
+        ("recall", ["flagged <= 2500"]),
+    ],
+)
+def test_block_pruning_path_equals_row_by_row(metric, constraints, ties):
+    # Enough distinct scores (> 4 blocks of 1,024) that monotone objectives skip blocks,
+    # with and without constraints.
     rng = np.random.default_rng(11)
     n = 12_000
     y = (rng.random(n) < 0.2).astype(int)
     s = np.round(rng.normal(size=n) + y, 3)
     assert len(np.unique(s)) > 4 * 1024
-    res = cp.bootstrap(y, s, metric=metric, ties=ties, n_resamples=4, random_state=2)
+    res = cp.bootstrap(
+        y, s, metric=metric, constraints=constraints, ties=ties, n_resamples=4, random_state=2
+    )
     for i in range(res.n_resamples):
         rows = res.resample_indices(i)
-        ref = cp.find_cutpoint(y[rows], s[rows], metric=metric, ties=ties)
+        ref = cp.find_cutpoint(y[rows], s[rows], metric=metric, constraints=constraints, ties=ties)
         assert res.thresholds[i] == ref.threshold
         assert (res.in_bag["tp"][i], res.in_bag["fp"][i]) == (ref.tp, ref.fp)
 
 
-def test_block_pruning_skips_blocks_and_respects_direction_override():
-    from cutpoints import _bootstrap as b
+def test_block_pruning_reads_a_fraction_of_the_rows_and_respects_direction():
+    from cutpoints.selection import select_rows
+    from cutpoints.uncertainty._resample import Resample, make_plan
 
     rng = np.random.default_rng(12)
     n = 12_000
     y = (rng.random(n) < 0.2).astype(int)
     s = np.round(rng.normal(size=n) + 2 * y, 3)
     curve = cp.confusion_curve(y, s)
-    plan = b._make_plan(curve, s, y == 1, None, True)
-    r, _ = b._Resample.draw(plan, np.random.SeedSequence(0))
-    rows = b._candidate_rows(r, cp.get_metric("f1"), True, True)
-    assert 0 < len(rows) < len(curve)
+    plan = make_plan(curve, s, y == 1, None, True)
+    r = Resample(plan, np.random.SeedSequence(0))
+    pruned = select_rows(r, cp.get_metric("f1"), eligible=r.present, prune=True)
+    full = select_rows(r, cp.get_metric("f1"), eligible=np.asarray(r.present))
+    assert pruned.rows is not None and 0 < len(pruned.rows) < len(curve)
+    assert pruned.index == full.index
+    np.testing.assert_array_equal(pruned.optimal_indices, full.optimal_indices)
     res = cp.bootstrap(y, s, metric="f1", maximize=False, n_resamples=3, random_state=0)
     for i in range(3):
         idx = res.resample_indices(i)
@@ -302,3 +467,15 @@ def test_lower_is_positive_rule_mirrors_negated_scores():
     flagged = s <= low.threshold
     assert (flagged & y).sum() == low.cutpoint.tp
     assert (flagged & ~y).sum() == low.cutpoint.fp
+
+
+def test_progress_bar_counts_every_resample_on_stderr(capsys):
+    y, s = _data(n=100)
+    cp.bootstrap(y, s, n_resamples=30, random_state=0, progress=True)
+    err = capsys.readouterr().err
+    assert "bootstrap" in err and "30/30" in err
+    cp.bootstrap(y, s, n_resamples=30, random_state=0, select="lower_bound", progress=True)
+    assert "60/60" in capsys.readouterr().err  # the lower-bound pass replays them all
+    cp.bootstrap(y, s, n_resamples=30, random_state=0, progress=False)
+    cp.bootstrap(y, s, n_resamples=30, random_state=0)  # auto: small, not a terminal
+    assert capsys.readouterr().err == ""
