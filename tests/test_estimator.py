@@ -30,10 +30,12 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 
 import cutpoints as cp
 from cutpoints.errors import (
+    CutpointsError,
     InfeasibleConstraintError,
     InvalidInputError,
     InvalidLabelsError,
     InvalidParameterError,
+    NotFittedError,
 )
 
 # A moved threshold is the point: predict() may disagree with argmax(predict_proba) by
@@ -48,7 +50,14 @@ EXPECTED_FAILED = {
 
 
 def _expected_failed(estimator):
-    return EXPECTED_FAILED if isinstance(estimator, cp.FixedCutpointClassifier) else {}
+    if isinstance(estimator, cp.FixedCutpointClassifier):
+        return EXPECTED_FAILED
+    # scikit-learn marks the same check for its own TunedThresholdClassifierCV.
+    return {
+        "check_classifiers_train": (
+            "tuned class weights move multiclass decisions off argmax(predict_proba) by design"
+        )
+    }
 
 
 @parametrize_with_checks(
@@ -347,10 +356,12 @@ def test_estimator_without_sample_weight_warns_and_still_tunes_with_it(data):
 # ----------------------------------------------------------------------- errors
 
 
-def test_multiclass_target_points_to_alternatives():
+def test_a_fixed_threshold_refuses_a_multiclass_target():
+    # CutpointClassifier tunes class weights on multiclass targets (test_multiclass_estimator);
+    # one fixed threshold cannot decide among three classes.
     X, y = make_classification(n_samples=90, n_classes=3, n_informative=3, random_state=0)
-    with pytest.raises(InvalidLabelsError, match=r"3 classes.*OneVsRestClassifier.*cost matrix"):
-        cp.CutpointClassifier(LogisticRegression()).fit(X, y)
+    with pytest.raises(InvalidLabelsError, match=r"3 classes"):
+        cp.FixedCutpointClassifier(LogisticRegression(), threshold=0.5).fit(X, y)
 
 
 def test_continuous_and_single_class_targets(data):
@@ -363,7 +374,7 @@ def test_continuous_and_single_class_targets(data):
 
 def test_estimator_without_scores():
     X, y = make_classification(n_samples=60, random_state=0)
-    with pytest.raises(InvalidParameterError, match="LinearRegression, which has neither"):
+    with pytest.raises(InvalidParameterError, match=r"LinearRegression\) has no predict_proba or"):
         cp.CutpointClassifier(LinearRegression()).fit(X, y)
     with pytest.raises(InvalidParameterError, match=r"'response_method' is 'predict_proba'.*SVC"):
         cp.CutpointClassifier(SVC(), response_method="predict_proba").fit(X, y)
@@ -377,11 +388,45 @@ def test_constant_predictor(data):
 
 def test_prefit_errors(data):
     X, y = data
-    with pytest.raises(InvalidParameterError, match="'estimator' must be fitted when cv='prefit'"):
-        cp.CutpointClassifier(LogisticRegression(), cv="prefit", refit=False).fit(X, y)
+    for refit in ("auto", False):
+        with pytest.raises(NotFittedError, match="'estimator' must be fitted when cv='prefit'"):
+            cp.CutpointClassifier(LogisticRegression(), cv="prefit", refit=refit).fit(X, y)
     model = LogisticRegression().fit(X, y)
-    with pytest.raises(InvalidParameterError, match="'refit' must be False when cv='prefit'"):
-        cp.CutpointClassifier(model, cv="prefit").fit(X, y)
+    with pytest.raises(InvalidParameterError, match="'refit' must be False or 'auto' when cv="):
+        cp.CutpointClassifier(model, cv="prefit", refit=True).fit(X, y)
+    with pytest.raises(InvalidParameterError, match=r"'refit' must be True, False or 'auto'"):
+        cp.CutpointClassifier(model, cv="prefit", refit="yes").fit(X, y)
+
+
+def test_prefit_unfitted_raises_not_fitted_error_of_both_libraries(data):
+    """Issue 9 item 18: code moving from scikit-learn catches its NotFittedError."""
+    from sklearn.exceptions import NotFittedError as SklearnNotFittedError
+
+    X, y = data
+    clf = cp.CutpointClassifier(LogisticRegression(), cv="prefit")
+    for caught in (NotFittedError, SklearnNotFittedError, ValueError, AttributeError):
+        with pytest.raises(caught, match="unfitted LogisticRegression"):
+            clf.fit(X, y)
+    # with refit='auto' (the default), a fitted model needs no refit=False
+    model = LogisticRegression().fit(X, y)
+    tuned = cp.CutpointClassifier(model, cv="prefit").fit(X, y)
+    assert tuned.estimator_ is model
+
+
+def test_multilabel_target_says_only_binary_with_the_shape():
+    """Issue 9 item 18: multilabel gets the multiclass message, not "'y' must be 1-D"."""
+    from sklearn.datasets import make_multilabel_classification
+
+    X, Y = make_multilabel_classification(n_samples=100, n_classes=5, random_state=0)
+    pattern = r"Only binary classification is supported.*multilabel-indicator.*\(100, 5\)"
+    for estimator in (
+        cp.CutpointClassifier(LogisticRegression()),
+        cp.FixedCutpointClassifier(LogisticRegression(), threshold=0.5),
+    ):
+        with pytest.raises(InvalidLabelsError, match=pattern):
+            estimator.fit(X, Y)
+    with pytest.raises(InvalidLabelsError, match=pattern):
+        cp.cross_validate(LogisticRegression(), X, Y)
 
 
 @pytest.mark.parametrize(
@@ -438,26 +483,36 @@ def test_infeasible_everywhere_reports_closest_point(data):
 
 
 def test_predict_before_fit():
-    from sklearn.exceptions import NotFittedError
+    from sklearn.exceptions import NotFittedError as SklearnNotFittedError
 
-    with pytest.raises(NotFittedError):
-        cp.CutpointClassifier(LogisticRegression()).predict(np.zeros((2, 3)))
-    with pytest.raises(NotFittedError):
-        cp.FixedCutpointClassifier(LogisticRegression(), threshold=0.5).predict(np.zeros((2, 3)))
+    for caught in (SklearnNotFittedError, NotFittedError):
+        with pytest.raises(caught, match="CutpointClassifier instance is not fitted"):
+            cp.CutpointClassifier(LogisticRegression()).predict(np.zeros((2, 3)))
+        with pytest.raises(caught, match="FixedCutpointClassifier instance is not fitted"):
+            cp.FixedCutpointClassifier(LogisticRegression(), threshold=0.5).predict(
+                np.zeros((2, 3))
+            )
+        with pytest.raises(caught):
+            cp.CutpointClassifier(LogisticRegression()).predict_proba(np.zeros((2, 3)))
 
 
 # ----------------------------------------------------------------------- FixedCutpointClassifier
 
 
-def test_fixed_from_float_and_from_cutpoint_json(data, tmp_path):
+def test_fixed_from_float_and_from_cutpoint_file(data, tmp_path):
     X, y = data
     tuned = cp.CutpointClassifier(LogisticRegression(), metric="f1", cv=3).fit(X, y)
     path = tmp_path / "cut.json"
-    tuned.cutpoint_.to_json(path)
+    tuned.cutpoint_.save(path)
     expected = tuned.predict(X)
-    for source in (tuned.cutpoint_, path, str(path), tuned.cutpoint_.to_json()):
+    for source in (tuned.cutpoint_, path, str(path)):
         fixed = cp.FixedCutpointClassifier(tuned.estimator_, cutpoint=source)
         np.testing.assert_array_equal(fixed.predict(X), expected)
+    # JSON text is not a path: never guessed (Cutpoint.from_json(text) makes a Cutpoint)
+    with pytest.raises(CutpointsError, match="takes a file path; use Cutpoint.from_json"):
+        cp.FixedCutpointClassifier(tuned.estimator_, cutpoint=tuned.cutpoint_.to_json()).predict(X)
+    with pytest.raises(InvalidParameterError, match="'cutpoint' must be a cutpoints.Cutpoint"):
+        cp.FixedCutpointClassifier(tuned.estimator_, cutpoint=0.5).predict(X)
     by_value = cp.FixedCutpointClassifier(tuned.estimator_, threshold=tuned.threshold_)
     np.testing.assert_array_equal(by_value.predict(X), expected)
     # fit() refits a clone and keeps the threshold
@@ -487,7 +542,7 @@ def test_save_with_skops_and_json(data, tmp_path):
     tuned = cp.CutpointClassifier(LogisticRegression(), cv=3).fit(X, y)
     # recommended: the model with skops, the cutpoint as JSON (plain data)
     sio.dump(tuned.estimator_, tmp_path / "model.skops")
-    tuned.cutpoint_.to_json(tmp_path / "cut.json")
+    tuned.cutpoint_.save(tmp_path / "cut.json")
     model_file = tmp_path / "model.skops"
     model = sio.load(model_file, trusted=sio.get_untrusted_types(file=model_file))
     loaded = cp.FixedCutpointClassifier(model, cutpoint=cp.Cutpoint.load(tmp_path / "cut.json"))
@@ -496,7 +551,7 @@ def test_save_with_skops_and_json(data, tmp_path):
     fixed = cp.FixedCutpointClassifier(tuned.estimator_, threshold=tuned.threshold_).fit(X, y)
     sio.dump(fixed, tmp_path / "fixed.skops")
     untrusted = sio.get_untrusted_types(file=tmp_path / "fixed.skops")
-    assert "cutpoints._estimator.FixedCutpointClassifier" in untrusted
+    assert "cutpoints.sklearn._fixed.FixedCutpointClassifier" in untrusted
     again = sio.load(tmp_path / "fixed.skops", trusted=untrusted)
     np.testing.assert_array_equal(again.predict(X), tuned.predict(X))
 
@@ -510,3 +565,224 @@ def test_joblib_round_trip(data, tmp_path):
     assert again.threshold_ == tuned.threshold_
     assert again.cutpoint_ == tuned.cutpoint_
     np.testing.assert_array_equal(again.predict(X), tuned.predict(X))
+
+
+def test_old_module_paths_still_name_the_classes():
+    """Models pickled or saved with skops under the old module path still find them."""
+    import pickle
+
+    import cutpoints._estimator as old_estimator
+    import cutpoints._model_selection as old_model_selection
+
+    assert old_estimator.FixedCutpointClassifier is cp.FixedCutpointClassifier
+    assert old_estimator.CutpointClassifier is cp.CutpointClassifier
+    assert old_model_selection.cross_validate is cp.cross_validate
+    fixed = cp.FixedCutpointClassifier(LogisticRegression(), threshold=0.25)
+    text = pickle.dumps(fixed, protocol=0)  # protocol 0 names the class as plain text
+    assert b"cutpoints.sklearn._fixed" in text
+    old = text.replace(b"cutpoints.sklearn._fixed", b"cutpoints._estimator")
+    assert pickle.loads(old).get_params()["threshold"] == 0.25
+
+
+# ----------------------------------------------------------------------- rule '<='
+
+
+def test_rule_le_tunes_and_predicts_with_lower_scores_positive(data):
+    """Scores where lower means positive: a model trained the other way round."""
+    X, y = data
+    flipped = LogisticRegression().fit(X[:300], 1 - y[:300])  # its class 1 is y's class 0
+    Xt, yt = X[300:], y[300:]
+    scores = flipped.predict_proba(Xt)[:, 1]  # lower = more likely y == 1
+    clf = cp.CutpointClassifier(flipped, cv="prefit", rule="<=", metric="f1").fit(Xt, yt)
+    expected = cp.find_cutpoint(yt, scores, metric="f1", rule="<=")
+    assert clf.cutpoint_ == expected
+    assert clf.cutpoint_.rule == "<="
+    assert clf.threshold_ == expected.threshold
+    flagged = scores <= clf.threshold_
+    assert flagged.sum() == expected.tp + expected.fp
+    np.testing.assert_array_equal(clf.predict(Xt), flagged.astype(int))
+    # '<=' on s is '>=' on -s: same counts, threshold negated
+    mirrored = cp.find_cutpoint(yt, -scores, metric="f1")
+    assert (mirrored.tp, mirrored.fp, mirrored.threshold) == (
+        expected.tp,
+        expected.fp,
+        -expected.threshold,
+    )
+    # and it is the right way round for these scores: far better than '>='
+    wrong_way = cp.CutpointClassifier(flipped, cv="prefit", metric="f1").fit(Xt, yt)
+    assert clf.cutpoint_.score > wrong_way.cutpoint_.score + 0.2
+
+
+def test_rule_le_reaches_every_fold_and_predict(data):
+    X, y = data
+    clf = cp.CutpointClassifier(LogisticRegression(), cv=3, rule="<=", metric="mcc").fit(X, y)
+    expected = cp.find_cutpoint(y[clf.oof_indices_], clf.oof_scores_, metric="mcc", rule="<=")
+    assert clf.cutpoint_ == expected
+    start = 0
+    for k, n in enumerate(clf.cv_results_["n_test"]):
+        rows, s = clf.oof_indices_[start : start + n], clf.oof_scores_[start : start + n]
+        start += n
+        own = cp.find_cutpoint(y[rows], s, metric="mcc", rule="<=")
+        assert clf.cv_results_["fold_threshold"][k] == own.threshold
+    proba = clf.estimator_.predict_proba(X)[:, 1]
+    np.testing.assert_array_equal(clf.predict(X), (proba <= clf.threshold_).astype(int))
+    for aggregate in ("mean", "median"):
+        agg = cp.CutpointClassifier(
+            LogisticRegression(), cv=3, rule="<=", metric="mcc", aggregate=aggregate
+        ).fit(X, y)
+        per_fold = agg.cv_results_["fold_threshold"]
+        assert agg.threshold_ == getattr(np, aggregate)(per_fold)
+        at = cp.evaluate_threshold(y[agg.oof_indices_], agg.oof_scores_, agg.threshold_, rule="<=")
+        assert (agg.cutpoint_.tp, agg.cutpoint_.fp) == (at["tp"], at["fp"])
+
+
+def test_rule_is_validated(data):
+    X, y = data
+    with pytest.raises(InvalidParameterError, match=r"'rule' must be one of \['>=', '<='\]"):
+        cp.CutpointClassifier(LogisticRegression(), rule=">").fit(X, y)
+
+
+# ----------------------------------------------------------------------- Fixed: files, rules
+
+
+def test_fixed_reads_its_file_once(data, tmp_path):
+    """fit reads the file and keeps cutpoint_; predict never reads it again."""
+    X, y = data
+    model = LogisticRegression().fit(X, y)
+    cut = cp.find_cutpoint(y, model.predict_proba(X)[:, 1], metric="youden")
+    path = tmp_path / "cut.json"
+    cut.save(path)
+    expected = cut.predict(model.predict_proba(X)[:, 1])
+    fitted = cp.FixedCutpointClassifier(LogisticRegression(), cutpoint=path).fit(X, y)
+    assert fitted.cutpoint_ == cut
+    assert fitted.threshold_ == cut.threshold
+    path.unlink()  # the file is gone: predictions must not need it
+    np.testing.assert_array_equal(fitted.predict(X), expected)
+    # without fit (a prefit model), the first prediction reads it, later ones reuse it
+    cut.save(path)
+    prefit = cp.FixedCutpointClassifier(model, cutpoint=str(path))
+    np.testing.assert_array_equal(prefit.predict(X), expected)
+    path.unlink()
+    np.testing.assert_array_equal(prefit.predict(X), expected)
+    # a changed parameter is a new source; fit reads afresh
+    with pytest.raises(CutpointsError, match="cutpoint file not found"):
+        prefit.set_params(cutpoint=tmp_path / "other.json").predict(X)
+    with pytest.raises(CutpointsError, match="cutpoint file not found"):
+        cp.FixedCutpointClassifier(LogisticRegression(), cutpoint=path).fit(X, y)
+
+
+def test_fixed_pickles_without_the_file_cache(data, tmp_path):
+    import pickle
+
+    X, y = data
+    model = LogisticRegression().fit(X, y)
+    path = tmp_path / "cut.json"
+    cp.find_cutpoint(y, model.predict_proba(X)[:, 1]).save(path)
+    prefit = cp.FixedCutpointClassifier(model, cutpoint=path)
+    before = prefit.predict(X)
+    assert "_loaded_" in vars(prefit)
+    again = pickle.loads(pickle.dumps(prefit))
+    assert "_loaded_" not in vars(again)
+    np.testing.assert_array_equal(again.predict(X), before)  # reads the file itself
+
+
+def test_fixed_with_a_guaranteed_cutpoint(data, tmp_path):
+    X, y = data
+    model = LogisticRegression().fit(X[:300], y[:300])
+    calib = model.predict_proba(X[300:])[:, 1]
+    cut = cp.find_cutpoint_guaranteed(y[300:], calib, "precision >= 0.6", delta=0.1)
+    assert cut.guarantee is not None
+    path = tmp_path / "certified.json"
+    cut.save(path)
+    scores = model.predict_proba(X)[:, 1]
+    for source in (cut, path):
+        fixed = cp.FixedCutpointClassifier(model, cutpoint=source)
+        np.testing.assert_array_equal(fixed.predict(X), cut.predict(scores))
+    refit = cp.FixedCutpointClassifier(LogisticRegression(), cutpoint=path).fit(X[:300], y[:300])
+    assert refit.cutpoint_.guarantee == cut.guarantee
+    np.testing.assert_array_equal(refit.predict(X), cut.predict(scores))
+
+
+def test_fixed_rule(data, tmp_path):
+    X, y = data
+    model = LogisticRegression().fit(X, y)
+    scores = model.predict_proba(X)[:, 1]
+    low = cp.FixedCutpointClassifier(model, threshold=0.3, rule="<=")
+    np.testing.assert_array_equal(low.predict(X), (scores <= 0.3).astype(int))
+    assert cp.FixedCutpointClassifier(model, threshold=0.3).fit(X, y)._rule_ == ">="
+    cut = cp.find_cutpoint(y, scores, rule="<=", metric="accuracy")
+    path = tmp_path / "le.json"
+    cut.save(path)
+    from_file = cp.FixedCutpointClassifier(model, cutpoint=path)
+    np.testing.assert_array_equal(from_file.predict(X), (scores <= cut.threshold).astype(int))
+    same = cp.FixedCutpointClassifier(model, cutpoint=path, rule="<=")
+    np.testing.assert_array_equal(same.predict(X), from_file.predict(X))
+    with pytest.raises(InvalidParameterError, match="'rule' is '>=' but the cutpoint"):
+        cp.FixedCutpointClassifier(model, cutpoint=path, rule=">=").predict(X)
+    with pytest.raises(InvalidParameterError, match="'rule' must be one of"):
+        cp.FixedCutpointClassifier(model, threshold=0.3, rule="=>").predict(X)
+
+
+def test_cv_results_show_the_key_metrics_of_the_front_ends(data):
+    from cutpoints._display import shown_metrics
+    from cutpoints.selection import as_constraints
+
+    X, y = data
+    clf = cp.CutpointClassifier(
+        LogisticRegression(), metric="mcc", constraints="recall >= 0.5", cv=3
+    ).fit(X, y)
+    shown = shown_metrics(cp.get_metric("mcc"), as_constraints("recall >= 0.5"))
+    names = [m.name for m in shown[1:]]
+    assert names[0] == "recall"
+    expected = ["fold", "n_train", "n_test", "n_positive", "status", "fold_threshold"]
+    expected += ["fold_objective", *(f"fold_{n}" for n in names)]
+    expected += ["final_threshold", "final_objective", *(f"final_{n}" for n in names)]
+    assert list(clf.cv_results_) == expected
+    start = 0
+    for k, n in enumerate(clf.cv_results_["n_test"]):
+        rows, s = clf.oof_indices_[start : start + n], clf.oof_scores_[start : start + n]
+        start += n
+        at = cp.evaluate_threshold(y[rows], s, clf.threshold_)
+        for name in names:
+            np.testing.assert_equal(clf.cv_results_[f"final_{name}"][k], at[name])
+
+
+def test_target_checks_name_the_bad_label(data):
+    X, y = data
+    bad = y.astype(float)
+    bad[3] = np.nan
+    with pytest.raises(
+        InvalidLabelsError, match=r"'y' must not contain NaN or infinity \(got nan at index 3"
+    ):
+        cp.CutpointClassifier(LogisticRegression()).fit(X, bad)
+    bad[3] = np.inf
+    with pytest.raises(
+        InvalidLabelsError, match=r"'y' must not contain NaN or infinity \(got inf at index 3"
+    ):
+        cp.CutpointClassifier(LogisticRegression()).fit(X, bad)
+    with pytest.raises(InvalidLabelsError, match=r"'pos_label' must be one of the values of 'y'"):
+        cp.CutpointClassifier(LogisticRegression(), pos_label=7).fit(X, y)
+    with pytest.raises(InvalidLabelsError, match="Unknown label type"):
+        cp.CutpointClassifier(LogisticRegression()).fit(X, y.astype(object))
+    with pytest.raises(InvalidLabelsError, match="requires y to be passed"):
+        cp.CutpointClassifier(LogisticRegression()).fit(X, None)
+
+
+def test_fixed_fitted_from_a_file_round_trips_with_skops_and_joblib(data, tmp_path):
+    sio = pytest.importorskip("skops.io")
+    joblib = pytest.importorskip("joblib")
+    X, y = data
+    model = LogisticRegression().fit(X, y)
+    path = tmp_path / "cut.json"
+    cp.find_cutpoint(y, model.predict_proba(X)[:, 1], metric="fbeta(beta=2)").save(path)
+    fixed = cp.FixedCutpointClassifier(LogisticRegression(), cutpoint=path).fit(X, y)
+    expected = fixed.predict(X)
+    path.unlink()  # the saved model carries cutpoint_; it never needs the file again
+    sio.dump(fixed, tmp_path / "fixed.skops")
+    untrusted = sio.get_untrusted_types(file=tmp_path / "fixed.skops")
+    assert "cutpoints._cutpoint.Cutpoint" in untrusted
+    again = sio.load(tmp_path / "fixed.skops", trusted=untrusted)
+    np.testing.assert_array_equal(again.predict(X), expected)
+    assert again.cutpoint_ == fixed.cutpoint_
+    joblib.dump(fixed, tmp_path / "fixed.joblib")
+    np.testing.assert_array_equal(joblib.load(tmp_path / "fixed.joblib").predict(X), expected)

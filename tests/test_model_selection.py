@@ -10,7 +10,9 @@ from sklearn.model_selection import GridSearchCV, StratifiedKFold, cross_val_sco
 from sklearn.svm import SVC
 
 import cutpoints as cp
+from cutpoints._display import shown_metrics
 from cutpoints.errors import InfeasibleConstraintError, InvalidLabelsError, InvalidParameterError
+from cutpoints.selection import as_constraints
 
 
 @pytest.fixture(scope="module")
@@ -60,9 +62,22 @@ def test_result_loads_into_pandas(data):
         LogisticRegression(), X, y, metric="mcc", constraints="precision >= 0.5", cv=3, inner_cv=3
     )
     frame = res.to_frame()
+    assert isinstance(frame, pd.DataFrame)
     assert list(frame["fold"]) == [0, 1, 2]
     assert {"threshold", "objective", "tuning_objective", "precision", "flag_rate"} <= set(frame)
-    assert isinstance(pd.DataFrame(res.folds), pd.DataFrame)
+    # one column per entry of res.folds, in order, holding exactly those values
+    assert list(frame.columns) == list(res.folds)
+    for name, values in res.folds.items():
+        np.testing.assert_array_equal(frame[name].to_numpy(), values)
+    # the metric columns are the front ends' one list: the constrained metric, key metrics
+    shown = shown_metrics(cp.get_metric("mcc"), as_constraints("precision >= 0.5"))
+    metric_columns = list(frame.columns)[list(frame.columns).index("default_objective") + 1 :]
+    assert metric_columns == [m.name for m in shown[1:]]
+    assert frame["fold"].dtype == np.int64
+    for k, (train, test) in enumerate(StratifiedKFold(3).split(X, y)):
+        assert frame["n_test"][k] == len(test)
+        assert frame["n_train"][k] == len(train)
+        assert frame["n_positive"][k] == y[test].sum()
 
 
 def test_minimized_metric_optimism_sign(data):
@@ -153,7 +168,9 @@ def test_scorer_bad_arguments():
     with pytest.raises(InvalidParameterError, match="'ties' must be one of"):
         cp.make_scorer("f1", ties="first")
     with pytest.raises(InvalidParameterError, match="'response_method' must be one of"):
-        cp.make_scorer("f1", response_method="predict")
+        cp.make_scorer("f1", response_method="proba")
+    with pytest.raises(InvalidParameterError, match="'rule' must be one of"):
+        cp.make_scorer("f1", rule="<")
     with pytest.raises(InvalidParameterError, match="f11"):
         cp.make_scorer("f11")
 
@@ -169,3 +186,56 @@ def test_demo_nested_estimate_numbers_quoted_in_the_guide():
     res = cp.cross_validate(LogisticRegression(), X, y, metric="f1", cv=5, inner_cv=5)
     assert res.summary["tuning_objective"]["mean"] > res.summary["objective"]["mean"]
     assert res.summary["objective"]["mean"] > res.summary["default_objective"]["mean"]
+
+
+# ----------------------------------------------------------------------- rule '<='
+
+
+def test_cross_validate_with_rule_le(data):
+    X, y = data
+    res = cp.cross_validate(
+        LogisticRegression(),
+        X,
+        y,
+        metric="mcc",
+        rule="<=",
+        cv=2,
+        inner_cv=2,
+        return_estimators=True,
+    )
+    for k, (train, test) in enumerate(StratifiedKFold(2).split(X, y)):
+        tuned = cp.CutpointClassifier(LogisticRegression(), metric="mcc", cv=2, rule="<=")
+        tuned.fit(X[train], y[train])
+        assert tuned.cutpoint_.rule == "<="
+        assert res.folds["threshold"][k] == tuned.threshold_
+        scores = tuned.predict_proba(X[test])[:, 1]
+        at = cp.evaluate_threshold(y[test], scores, tuned.threshold_, rule="<=")
+        np.testing.assert_equal(res.folds["objective"][k], at["mcc"])  # NaN-aware
+        default = cp.evaluate_threshold(y[test], scores, 0.5, rule="<=")["mcc"]
+        np.testing.assert_equal(res.folds["default_objective"][k], default)
+        assert res.estimators[k].cutpoint_.rule == "<="
+
+
+def test_scorer_with_rule_le(data):
+    X, y = data
+    model = LogisticRegression().fit(X[:300], y[:300])
+    s = model.predict_proba(X[300:])[:, 1]
+    scorer = cp.make_scorer("mcc", rule="<=")
+    assert (
+        scorer(model, X[300:], y[300:])
+        == cp.find_cutpoint(y[300:], s, metric="mcc", rule="<=").score
+    )
+    assert repr(scorer) == "make_scorer('mcc', rule='<=')"
+    # a model trained the other way round scores well only with '<='
+    flipped = LogisticRegression().fit(X[:300], 1 - y[:300])
+    assert scorer(flipped, X[300:], y[300:]) > cp.make_scorer("mcc")(flipped, X[300:], y[300:])
+
+
+def test_scorer_scores_a_tuned_model_through_its_inner_model(data):
+    X, y = data
+    tuned = cp.CutpointClassifier(
+        LogisticRegression(), cv=3, response_method="decision_function"
+    ).fit(X[:300], y[:300])
+    raw = tuned.estimator_.decision_function(X[300:])
+    expected = cp.find_cutpoint(y[300:], raw, metric="f1").score
+    assert cp.make_scorer("f1")(tuned, X[300:], y[300:]) == expected

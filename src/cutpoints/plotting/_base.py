@@ -19,7 +19,8 @@ import numpy.typing as npt
 from .._api import confusion_curve
 from .._curve import ConfusionCurve
 from .._cutpoint import Cutpoint
-from ..errors import InvalidInputError, InvalidParameterError, NotFittedError
+from .._responses import positive_scores, tuned_parts
+from ..errors import InvalidInputError, InvalidParameterError
 
 __all__ = [
     "INSTALL_HINT",
@@ -152,71 +153,22 @@ def scores_from_estimator(
 ) -> tuple[npt.NDArray[np.float64], Cutpoint | None, float | None, Any]:
     """Scores of a fitted binary classifier on ``X``, its cutpoint and threshold, pos_label.
 
-    A cutpoints ``CutpointClassifier`` or ``FixedCutpointClassifier`` (anything with
-    a ``cutpoint_`` or ``threshold_`` attribute) is scored through its fitted inner
-    ``estimator_`` with the response method and positive class it was tuned with, so
-    its threshold applies to the drawn scores. Scores are for the positive class:
-    its ``predict_proba`` column, or ``decision_function`` (negated when the positive
-    class is ``classes_[0]``).
+    A threshold-tuned model (see :func:`cutpoints._responses.tuned_parts`: cutpoints'
+    own estimators, scikit-learn's threshold wrappers, any fitted wrapper with
+    ``estimator_`` and ``threshold_``) is scored through its fitted inner model with the
+    response method and positive class it was tuned with, so its threshold applies to
+    the drawn scores. All scoring is :func:`cutpoints._responses.positive_scores`.
     """
-    options = ("auto", "predict_proba", "decision_function")
-    if response_method not in options:
-        msg = f"'response_method' must be one of {list(options)!r} (got {response_method!r})"
-        raise InvalidParameterError(msg)
-    cutpoint: Cutpoint | None = None
-    threshold: float | None = None
-    scorer = estimator
-    tuned_like = (
-        any(
-            hasattr(type(estimator), a) or a in getattr(estimator, "__dict__", {})
-            for a in ("cutpoint_", "threshold_")
-        )
-        or "cutpoint" in type(estimator).__name__.lower()
-    )
-    if tuned_like:
-        cutpoint = getattr(estimator, "cutpoint_", None)
-        threshold = getattr(estimator, "threshold_", None)
-        if threshold is None and cutpoint is None:
-            msg = f"'estimator' {type(estimator).__name__} is not fitted; call fit() first"
-            raise NotFittedError(msg)
-        if cutpoint is not None and not isinstance(cutpoint, Cutpoint):
-            cutpoint = None
-        scorer = getattr(estimator, "estimator_", estimator)
-        tuned = getattr(estimator, "response_method", None)
-        if response_method == "auto" and tuned in options[1:]:
-            response_method = tuned
-        if pos_label is None:
-            pos_label = getattr(estimator, "pos_label", None)
-        if pos_label is None and cutpoint is not None:
-            pos_label = cutpoint.positive_label
-    methods = (
-        ["predict_proba", "decision_function"] if response_method == "auto" else [response_method]
-    )
-    method = next((m for m in methods if hasattr(scorer, m)), None)
-    if method is None:
-        msg = (
-            f"'estimator' {type(estimator).__name__} has no "
-            f"{' or '.join(methods)}; pass a fitted classifier"
-        )
-        raise InvalidParameterError(msg)
-    raw = np.asarray(getattr(scorer, method)(X), dtype=np.float64)
-    classes = list(getattr(scorer, "classes_", [0, 1]))
-    if len(classes) != 2 or (raw.ndim == 2 and raw.shape[1] not in (1, 2)):
-        msg = f"'estimator' must be a binary classifier (its classes_ are {classes!r})"
-        raise InvalidInputError(msg)
-    if pos_label is None:
-        pos_label = classes[1]
-    if pos_label not in classes:
-        msg = f"'pos_label' must be one of the classes {classes!r} (got {pos_label!r})"
-        raise InvalidParameterError(msg)
-    column = classes.index(pos_label)
-    if raw.ndim == 2 and raw.shape[1] == 2:
-        scores = raw[:, column]
-    else:
-        scores = raw.reshape(-1)
-        if column == 0:  # decision_function scores classes_[1]
-            scores = -scores
-    return np.ascontiguousarray(scores), cutpoint, threshold, pos_label
+    parts = tuned_parts(estimator)
+    if parts is not None:
+        pos_label = parts.pos_label if pos_label is None else pos_label
+    scores = positive_scores(estimator, X, response_method=response_method, pos_label=pos_label)
+    if parts is None:
+        if pos_label is None:  # classes_ was read (and checked binary) by positive_scores
+            second = np.asarray(estimator.classes_)[1]
+            pos_label = second.item() if isinstance(second, np.generic) else second
+        return scores, None, None, pos_label
+    return scores, parts.cutpoint, parts.threshold, pos_label
 
 
 def drawing_indices(
