@@ -669,7 +669,20 @@ def test_plot_summary_saves_a_2x2_figure(cut, tmp_path):
     titles = [ax.get_title() for ax in fig.axes]
     assert {"ROC curve", "Precision-recall curve", "Metrics by threshold"} <= set(titles)
     assert any("f1" in t for t in titles)
-    assert not plt.isinteractive() or True  # never shows
+    assert fig._suptitle.get_text() == f"f1 = {cut.score:.4g} at threshold {cut.threshold!r}"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["summary.png"]  # no temp left
+
+
+def test_plot_summary_writes_whole_or_not_at_all(cut, tmp_path):
+    path = tmp_path / "summary.xyz"
+    path.write_text("the previous figure")
+    with pytest.raises(ValueError, match="xyz"):
+        plot_summary(cut, path, dpi=40)  # matplotlib has no .xyz format
+    assert path.read_text() == "the previous figure"
+    assert [p.name for p in tmp_path.iterdir()] == ["summary.xyz"]
+    svg = tmp_path / "summary.svg"
+    plot_summary(cut, svg, dpi=40)
+    assert svg.read_text().lstrip().startswith("<?xml")
 
 
 def test_plot_summary_rejects_loaded_cutpoint(cut):

@@ -6,6 +6,7 @@ from typing import Any
 
 from .._curve import ConfusionCurve
 from .._cutpoint import Cutpoint
+from .._responses import tuned_parts
 from ..errors import InvalidParameterError
 from ._base import (
     check_thresholds,
@@ -39,6 +40,8 @@ class CurveDisplay:
 
     #: What the display is called in error messages.
     _what = "this plot"
+    #: Whether ``plot`` takes ``band=`` (a reject band shaded on a threshold axis).
+    _supports_band = False
 
     def __init__(
         self,
@@ -120,6 +123,33 @@ class CurveDisplay:
         return cls(curve, thresholds=thresholds, cutpoint=cutpoint, name=name)._draw(ax, kwargs)
 
     @classmethod
+    def from_reject_band(
+        cls,
+        band: Any,
+        *,
+        thresholds: Any = None,
+        name: str | None = None,
+        ax: Any = None,
+        **kwargs: Any,
+    ) -> Any:
+        """Draw the curve a reject band was chosen from, the abstain region shaded.
+
+        Only for the displays with a threshold axis (``MetricsDisplay``,
+        ``ScoreDistributionDisplay``); ``kwargs`` go to ``plot``.
+        """
+        from ._band import curve_of_band
+
+        if not cls._supports_band:
+            msg = (
+                f"{cls.__name__} has no threshold axis to shade a reject band on; use "
+                "MetricsDisplay or ScoreDistributionDisplay"
+            )
+            raise InvalidParameterError(msg)
+        curve = curve_of_band(band)
+        display = cls(curve, thresholds=thresholds, name=name)
+        return display._draw(ax, {**kwargs, "band": band})
+
+    @classmethod
     def from_estimator(
         cls,
         estimator: Any,
@@ -145,7 +175,8 @@ class CurveDisplay:
         scores, cutpoint, fitted_threshold, pos_label = scores_from_estimator(
             estimator, X, response_method, pos_label
         )
-        rule = cutpoint.rule if cutpoint is not None else ">="
+        parts = tuned_parts(estimator)  # its decision rule, with or without a cutpoint
+        rule = parts.rule if parts is not None else ">="
         curve = curve_from_predictions(
             y, scores, sample_weight=sample_weight, pos_label=pos_label, rule=rule
         )

@@ -6,6 +6,7 @@ import os
 from typing import Any
 
 from .._cutpoint import Cutpoint
+from .._files import atomic_path
 from ._base import curve_of, import_pyplot
 from ._confusion import ConfusionMatrixDisplay
 from ._metrics_vs_threshold import MetricsDisplay
@@ -65,8 +66,12 @@ def plot_summary(
     axes[0, 1].set_title("Precision-recall curve")
     axes[1, 0].set_title("Metrics by threshold")
     fig.suptitle(
-        str(cutpoint.metric) + f" = {cutpoint.score:.4g} at threshold {cutpoint.threshold:.4g}"
+        str(cutpoint.metric) + f" = {cutpoint.score:.4g} at threshold {cutpoint.threshold!r}"
     )
     if path is not None:
-        fig.savefig(path, dpi=dpi)
+        # Whole or not at all: render to a temporary file, then rename over ``path``.
+        # The format comes from path's extension (the temporary name has none).
+        suffix = os.path.splitext(os.fspath(path))[1].lstrip(".").lower() or None
+        with atomic_path(path) as tmp:
+            fig.savefig(tmp, dpi=dpi, format=suffix)
     return fig
