@@ -1,0 +1,570 @@
+"""Engines: the histogram-refine engine gives the sort engine's answer, to the count.
+
+Every test compares EQUAL answers: the threshold, tp/fp/tn/fn, the score, every tied
+optimum and the runners-up (``Cutpoint.to_dict()`` without the data fingerprint, which
+hashes the curve each engine built), and the brute-force oracle where it is cheap.
+Small inputs use engines with few bins (``HistogramEngine(bits=...)``) and no fallback
+to a full sort, so that bin bounds and refinement are exercised on every example.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import cutpoints as cp
+from cutpoints._counts import Counts
+from cutpoints._metrics import summary_metrics
+from cutpoints.engines import (
+    AUTO_HISTOGRAM_MIN_ROWS,
+    BinnedCurve,
+    HistogramEngine,
+    get_engine,
+)
+from cutpoints.engines._histogram import _floats, _keys_of, bin_layout, bins_to_refine
+from cutpoints.errors import CutpointsError, InvalidParameterError
+from cutpoints.selection import Constraint
+from cutpoints.selection._kernel import block_bounds, may_reach
+
+from .oracle import brute_force_counts, brute_force_optimum, one_class
+from .strategies import binary_problems, imbalanced_problems
+
+TIES = ["highest", "lowest", "median"]
+OBJECTIVES = [m.name for m in summary_metrics()] + ["cost(fp=1, fn=10)", "net_benefit(pt=0.3)"]
+CONSTRAINTS = [
+    "precision >= 0.5", "recall >= 0.8", "fpr <= 0.25", "flagged <= 3", "flag_rate < 50%",
+    "specificity > 0.4", "npv >= 0.6",
+]  # fmt: skip
+# Histogram engines that refine on small inputs: few bins, never a fallback to a sort.
+SMALL = {
+    "bits=1": HistogramEngine(bits=1, full_share=1.0, sort_rows=0),
+    "bits=3": HistogramEngine(bits=3, full_share=1.0, sort_rows=0),
+    "bits=5": HistogramEngine(bits=5, full_share=1.0),
+}
+ENGINES = {"sort": "sort", "histogram": "histogram", **SMALL}
+
+
+def answer(cut: cp.Cutpoint) -> dict[str, object]:
+    """Everything a Cutpoint says, except the fingerprint of the curve it was built from."""
+    data = cut.to_dict()
+    data["data"] = {k: v for k, v in data["data"].items() if k != "fingerprint"}
+    return data
+
+
+def outcome(y, score, weight=None, engine="sort", **kwargs):
+    """The answer, or the exception's type and message."""
+    try:
+        cut = cp.find_cutpoint(y, score, sample_weight=weight, engine=engine, **kwargs)
+    except CutpointsError as exc:
+        return type(exc), str(exc)
+    return answer(cut)
+
+
+def assert_same(y, score, weight=None, engines=None, **kwargs) -> list[object]:
+    """Every engine gives the sort engine's answer (or its error, word for word)."""
+    expected = outcome(y, score, weight, "sort", **kwargs)
+    results = []
+    for engine in ENGINES.values() if engines is None else engines:
+        got = outcome(y, score, weight, engine, **kwargs)
+        assert got == expected, f"engine {engine!r} differs"
+        results.append(got)
+    return results
+
+
+def assert_rows_exact(curve: BinnedCurve, score, y, weight=None, rule=">=") -> None:
+    """Each row's counts are those of flagging with its threshold, on the raw data."""
+    w = np.ones(len(score)) if weight is None else np.asarray(weight, dtype=float)
+    full = cp.confusion_curve(y, score, sample_weight=weight, rule=rule)
+    observed_scores = set(np.asarray(score, dtype=float).tolist())
+    assert np.all(np.diff(curve.tp) >= 0) and np.all(np.diff(curve.fp) >= 0)
+    for i, t in enumerate(curve.thresholds):
+        flagged = score >= t if rule == ">=" else score <= t
+        assert curve.tp[i] == w[flagged & y].sum(), i
+        assert curve.fp[i] == w[flagged & ~y].sum(), i
+        if curve.observed[i] and np.isfinite(t):
+            assert float(t) in observed_scores
+            j = full.index_at(float(t))
+            assert full.thresholds[j] == t and full.tp[j] == curve.tp[i]
+    assert curve.tp[-1] == full.n_positive and curve.fp[-1] == full.n_negative
+    # The first row after "flag nothing" and the last are the extreme scores.
+    np.testing.assert_array_equal(curve.thresholds[[0, 1, -1]], full.thresholds[[0, 1, -1]])
+
+
+# ---------------------------------------------------------------------- properties
+@pytest.mark.parametrize("spec", OBJECTIVES)
+@settings(max_examples=25, deadline=None)
+@given(problem=binary_problems(), ties=st.sampled_from(TIES))
+def test_every_engine_finds_the_brute_force_optimum(spec, problem, ties):
+    y, score, weight = problem
+    thresholds, tp, fp, tn, fn = brute_force_counts(y, score, weight)
+    metric = cp.get_metric(spec)
+    values = metric(tp, fp, tn, fn)
+    optimal = brute_force_optimum(values, np.ones(len(values), bool), metric.greater_is_better)
+    results = assert_same(y, score, weight, metric=spec, ties=ties)
+    if one_class(y, weight) or not optimal:
+        assert isinstance(results[0], tuple)
+        return
+    cut = results[0]
+    assert isinstance(cut, dict)
+    reported = [float(v) if isinstance(v, str) else v for v in cut["optimal_thresholds"]]
+    assert reported == [float(thresholds[i]) for i in optimal]  # "+inf" in JSON is inf
+
+
+@settings(max_examples=120, deadline=None)
+@given(
+    problem=binary_problems(integer_weights=False),
+    spec=st.sampled_from(["f1", "recall", "precision", "mcc", "cost(fp=1, fn=4)", "flagged"]),
+    constraints=st.lists(st.sampled_from(CONSTRAINTS), max_size=2, unique=True),
+    ties=st.sampled_from(TIES),
+    rule=st.sampled_from([">=", "<="]),
+)
+def test_constrained_answers_are_identical(problem, spec, constraints, ties, rule):
+    # Dyadic weights: sums are exact in any order, so the counts compare exactly.
+    y, score, weight = problem
+    assert_same(y, score, weight, metric=spec, constraints=constraints, ties=ties, rule=rule)
+
+
+@pytest.mark.parametrize("name", list(SMALL))
+@settings(max_examples=60, deadline=None)
+@given(problem=binary_problems(min_size=2), rule=st.sampled_from([">=", "<="]))
+def test_binned_rows_have_the_counts_of_their_thresholds(name, problem, rule):
+    y, score, weight = problem
+    if one_class(y, weight):
+        return
+    cut = cp.find_cutpoint(
+        y, score, sample_weight=weight, engine=SMALL[name], metric="f1", rule=rule
+    )
+    curve = cut.curve
+    assert isinstance(curve, BinnedCurve)
+    assert_rows_exact(curve, score, y, weight, rule)
+    # The answer's rows carry observed scores.
+    for t in (cut.threshold, *cut.optimal_thresholds, *(t for t, _ in cut.runners_up)):
+        assert curve.observed[curve.index_at(t)]
+
+
+# Scores of every shape at sizes where bins hold many rows: engines that split bins on
+# the next key bits down to single keys (sort_rows=0) and ones that sort early.
+POOL = np.array([-1e300, -3.5, -1.0, -0.5, -0.0, 0.0, 5e-324, 1e-300, 0.25, 0.5, 1.0, 7.0, 1e300])
+DEEP = {
+    "bits=2,deep": HistogramEngine(bits=2, full_share=1.0, sort_rows=0),
+    "bits=4,deep": HistogramEngine(bits=4, full_share=1.0, sort_rows=0),
+    "bits=8,deep": HistogramEngine(bits=8, full_share=1.0, sort_rows=0),
+    "bits=8": HistogramEngine(bits=8, full_share=1.0, sort_rows=200),
+}
+
+
+@st.composite
+def medium_problems(draw):
+    """50 to 3,000 rows: normal, rounded (ties), pooled extremes, probabilities, outliers."""
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    n = draw(st.integers(50, 3000))
+    y = rng.random(n) < draw(st.sampled_from([0.01, 0.1, 0.5]))
+    score = rng.normal(size=n) + 1.5 * y
+    kind = draw(st.sampled_from(["normal", "rounded", "pool", "probability", "outliers"]))
+    if kind == "rounded":
+        score = np.round(score, 1)
+    elif kind == "pool":
+        score = rng.choice(POOL, n)
+    elif kind == "probability":
+        score = 1.0 / (1.0 + np.exp(-4 * score))
+    elif kind == "outliers":
+        score[:2] = [-1e300, 1e300]
+    weights = draw(st.sampled_from([None, "integer", "dyadic", "positive"]))
+    weight = None
+    if weights == "integer":
+        weight = rng.integers(0, 4, n)
+    elif weights == "dyadic":
+        weight = rng.integers(0, 33, n) / 8.0
+    elif weights == "positive":
+        weight = rng.integers(1, 33, n) / 8.0
+    return y, score, weight
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    problem=medium_problems(),
+    spec=st.sampled_from(["f1", "youden", "precision", "cost(fp=1, fn=10)", "accuracy", "fpr"]),
+    constraints=st.lists(
+        st.sampled_from([*CONSTRAINTS, "flagged <= 300"]), max_size=2, unique=True
+    ),
+    ties=st.sampled_from(TIES),
+    rule=st.sampled_from([">=", "<="]),
+)
+def test_refined_levels_give_identical_answers(problem, spec, constraints, ties, rule):
+    y, score, weight = problem
+    kwargs = {"metric": spec, "constraints": constraints, "ties": ties, "rule": rule}
+    assert_same(y, score, weight, engines=DEEP.values(), **kwargs)
+
+
+@pytest.mark.parametrize("name", ["bits=8,deep", "bits=8"])
+def test_deep_refinement_keeps_rows_exact_and_skips_most(name):
+    rng = np.random.default_rng(20)
+    y = rng.random(20_000) < 0.1
+    score = rng.normal(size=y.size) + 1.5 * y  # both signs: keys span a wide range
+    cut = cp.find_cutpoint(y, score, metric="youden", engine=DEEP[name])
+    curve = cut.curve
+    assert isinstance(curve, BinnedCurve)
+    # Three non-empty first-level bins: only further levels can separate the rows.
+    assert curve.n_bins <= 4
+    assert curve.n_levels >= 3 and curve.n_refined_rows < 100
+    assert_rows_exact(curve, score, y)
+
+
+@settings(max_examples=40, deadline=None)
+@given(problem=imbalanced_problems(), spec=st.sampled_from(["f1", "youden", "precision"]))
+def test_extreme_imbalance(problem, spec):
+    y, score, _ = problem
+    assert_same(y, score, metric=spec)
+    assert_same(y, score, metric="recall", constraints=["precision >= 0.5"])
+
+
+# ---------------------------------------------------------------------- adversarial
+def _mixture(n: int, seed: int = 0, prevalence: float = 0.05) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    y = rng.random(n) < prevalence
+    return y, 1.0 / (1.0 + np.exp(-(rng.normal(size=n) + 2.0 * y - 3.0)))
+
+
+def test_every_score_in_one_bin():
+    rng = np.random.default_rng(3)
+    y = rng.random(500) < 0.3
+    for engine in ENGINES.values():
+        assert outcome(y, np.full(500, 0.25), engine=engine) == outcome(y, np.full(500, 0.25))
+    # Two huge outliers stretch the key range: the narrow bulk shares a bin or two.
+    score = np.concatenate(([-1e300, 1e300], 0.5 + 1e-9 * rng.random(498)))
+    assert_same(y, score, metric="f1")
+    assert_same(y, score, metric="youden", ties="lowest")
+    layout = bin_layout(float(score.min()), float(score.max()))
+    bins = ((_keys_of(score[2:]) - np.uint64(layout.base)) >> np.uint64(layout.shift)).astype(int)
+    assert len(np.unique(bins)) <= 2
+
+
+def test_heavy_ties_and_tie_rules():
+    rng = np.random.default_rng(4)
+    y = rng.random(30_000) < 0.2
+    score = np.round(rng.normal(size=y.size) + y, 1)  # about 80 distinct values
+    for ties in TIES:
+        for spec in ("accuracy", "youden", "f1", "flagged"):
+            assert_same(y, score, metric=spec, ties=ties)
+    # A plateau: every optimal threshold must be refined and reported.
+    score = np.repeat(np.arange(40.0), 25)
+    y = np.tile([True, False], 500)
+    results = assert_same(y, score, metric="accuracy", ties="median")
+    assert isinstance(results[0], dict) and len(results[0]["optimal_thresholds"]) > 1
+
+
+def test_signed_zeros_subnormals_and_huge_scores():
+    tiny = 5e-324
+    pool = np.array(
+        [-0.0, 0.0, tiny, -tiny, 2 * tiny, -1e300, 1e300, -1.0, 1.0, 1.7976931348623157e308]
+    )
+    rng = np.random.default_rng(5)
+    for seed in range(20):
+        rng = np.random.default_rng(seed)
+        score = rng.choice(pool, 200)
+        y = rng.random(200) < 0.4
+        for rule in (">=", "<="):
+            assert_same(y, score, metric="f1", rule=rule)
+            assert_same(y, score, metric="youden", rule=rule, constraints=["flagged <= 50"])
+    # -0.0 and +0.0 are one score: one row, threshold +0.0 as the sort engine says.
+    y = np.array([True, False, True, False])
+    for engine in SMALL.values():
+        curve = cp.find_cutpoint(y, [-0.0, 0.0, 1.0, -1.0], engine=engine).curve
+        assert curve is not None
+        np.testing.assert_array_equal(curve.thresholds, [np.inf, 1.0, 0.0, -1.0])
+        assert not np.signbit(curve.thresholds[2])
+
+
+def test_float32_scores_are_read_as_given():
+    rng = np.random.default_rng(21)
+    y = rng.random(5000) < 0.2
+    pool = np.array([-3e38, -1.0, -1e-45, -0.0, 0.0, 1e-45, 0.1, 0.3, 1.0, 3e38], np.float32)
+    for score in (rng.choice(pool, y.size), (rng.normal(size=y.size) + y).astype(np.float32)):
+        assert score.dtype == np.float32
+        for rule in (">=", "<="):
+            assert_same(y, score, metric="f1", rule=rule)
+            assert_same(y, score, metric="mcc", rule=rule)
+            assert_same(y, score, metric="precision", constraints=["recall >= 0.3"], rule=rule)
+    # Refused exactly as the sort engine refuses them.
+    bad = (rng.normal(size=y.size)).astype(np.float32)
+    bad[7] = np.nan
+    assert isinstance(assert_same(y, bad)[0], tuple)
+    bad[7] = np.inf
+    assert isinstance(assert_same(y, bad)[0], tuple)
+
+
+def test_keys_preserve_order_and_invert():
+    values = np.array(
+        [-1.7976931348623157e308, -1e300, -1.0, -5e-324, -0.0, 0.0, 5e-324, 2.2e-308, 0.5, 1e300]
+    )
+    keys = _keys_of(values)
+    assert keys[4] == keys[5]  # the two zeros
+    assert np.all(np.diff(keys[[0, 1, 2, 3, 5, 6, 7, 8, 9]].astype(object)) > 0)
+    back = _floats(keys)
+    np.testing.assert_array_equal(back, values)
+    assert not np.signbit(back[4])
+
+
+def test_weights_with_zeros_and_dyadic_fractions():
+    rng = np.random.default_rng(6)
+    y = rng.random(3000) < 0.25
+    score = np.round(rng.normal(size=y.size) + y, 2)
+    integer = rng.integers(0, 4, y.size)
+    dyadic = rng.integers(0, 17, y.size) / 16.0
+    # Positive weights take another path (no row counts): cover both.
+    for weight in (integer, dyadic, integer + 1, dyadic + 0.0625):
+        for spec in ("f1", "accuracy", "cost(fp=1, fn=5)"):
+            assert_same(y, score, weight, metric=spec)
+    # A score whose rows all weigh zero is still a threshold (tied with the one above).
+    weight = np.ones(len(y))
+    weight[score == np.median(score)] = 0
+    for ties in TIES:
+        assert_same(y, score, weight, metric="youden", ties=ties)
+
+
+@pytest.mark.parametrize("spec", ["mcc", "kappa"])
+def test_metrics_without_monotonicity_refine_everything(spec):
+    assert cp.get_metric(spec).monotonicity is None
+    y, score = _mixture(20_000, seed=7)
+    score = np.round(score, 3)
+    assert_same(y, score, metric=spec)
+    assert_same(y, score, metric=spec, constraints=["recall >= 0.5"])
+    cut = cp.find_cutpoint(y, score, metric=spec, engine="histogram")
+    assert not isinstance(cut.curve, BinnedCurve)  # the full curve
+
+
+@pytest.mark.parametrize(
+    ("objective", "constraint"),
+    [
+        ("recall", "flagged <= 137"),
+        ("precision", "recall >= 0.61"),
+        ("recall", "precision >= 0.72"),
+        ("tpr", "fpr < 0.033"),
+    ],
+)
+def test_constraint_boundary_inside_a_bin(objective, constraint):
+    # Four bins only: the optimum is where the constraint stops holding, inside a bin
+    # with an edge where it does not hold (precision, not monotone along the curve, may
+    # hold at neither edge); the bin must be refined all the same.
+    rng = np.random.default_rng(8)
+    y = rng.random(2000) < 0.3
+    score = rng.normal(size=y.size) + 1.5 * y
+    engine = HistogramEngine(bits=2, full_share=1.0)
+    for spec in (objective, "f1", "youden"):
+        assert_same(y, score, metric=spec, constraints=[constraint], engines=[engine])
+    cut = cp.find_cutpoint(y, score, metric=objective, constraints=[constraint], engine=engine)
+    curve = cut.curve
+    assert isinstance(curve, BinnedCurve)
+    row = curve.index_at(cut.threshold)
+    assert row not in curve.edge_rows  # inside a bin, not at its edge
+    j = np.searchsorted(curve.edge_rows, row)
+    bin_edges = curve.edge_rows[[j - 1, j]]  # the edges above and below the chosen row
+    c = Constraint.parse(constraint)
+    holds = c.mask(c.metric(*_counts(curve, bin_edges)))
+    assert not holds.all()
+
+
+def _counts(curve, rows):
+    tp, fp = curve.tp[rows].astype(float), curve.fp[rows].astype(float)
+    return tp, fp, curve.n_negative - fp, curve.n_positive - tp
+
+
+def test_infeasible_and_one_class_errors_are_word_for_word():
+    y, score = _mixture(5000, seed=9)
+    assert_same(y, score, metric="f1", constraints=["precision >= 0.999", "recall >= 0.9"])
+    assert_same(y, score, metric="precision", constraints=["flagged <= 0"])
+    assert_same(np.zeros(5000, bool), score, metric="f1")
+
+
+def test_the_refinement_skips_most_rows():
+    y, score = _mixture(300_000, seed=10)
+    assert_same(y, score, engines=["histogram"], metric="f1")
+    assert_same(y, score, engines=["histogram"], metric="youden", constraints=["fpr <= 0.1"])
+    cut = cp.find_cutpoint(y, score, metric="f1", engine="histogram")
+    curve = cut.curve
+    assert isinstance(curve, BinnedCurve)
+    assert curve.n_refined_rows < len(score) // 20
+    assert curve.n_refined_bins < curve.n_bins // 20
+    assert_rows_exact_sampled(curve, score, y)
+
+
+def assert_rows_exact_sampled(curve: BinnedCurve, score, y, k: int = 200) -> None:
+    """:func:`assert_rows_exact` on ``k`` rows, for inputs too big to check every row."""
+    full = cp.confusion_curve(y, score)
+    rows = np.unique(np.linspace(0, len(curve) - 1, k).astype(int))
+    match = full.rows_at(curve.thresholds[rows])
+    np.testing.assert_array_equal(curve.tp[rows], full.tp[match])
+    np.testing.assert_array_equal(curve.fp[rows], full.fp[match])
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("weighted", [False, True])
+def test_a_million_rows(weighted):
+    y, score = _mixture(1_000_000, seed=11, prevalence=0.01)
+    score = score.astype(np.float32)
+    weight = np.random.default_rng(11).integers(0, 3, len(y)) if weighted else None
+    for spec, constraints in [
+        ("f1", []),
+        ("cost(fp=1, fn=30)", []),
+        ("recall", ["precision >= 0.4"]),
+        ("precision", ["flagged <= 20000"]),
+    ]:
+        assert_same(y, score, weight, engines=["histogram"], metric=spec, constraints=constraints)
+    cut = cp.find_cutpoint(y, score, sample_weight=weight, engine="histogram")
+    assert isinstance(cut.curve, BinnedCurve) and cut.curve.n_refined_rows < 50_000
+
+
+@pytest.mark.slow
+def test_one_positive_in_a_hundred_thousand():
+    rng = np.random.default_rng(12)
+    y = np.zeros(200_000, bool)
+    y[rng.integers(0, y.size, 2)] = True
+    score = rng.normal(size=y.size) + 3 * y
+    for spec in ("f1", "youden", "precision", "gmean"):
+        assert_same(y, score, engines=["histogram"], metric=spec)
+
+
+@pytest.mark.slow
+def test_thread_count_does_not_change_float_sums(monkeypatch):
+    # More rows than one task group: the per-group sums are added in a fixed order.
+    y, score = _mixture(4_500_000, seed=13)
+    weight = np.random.default_rng(13).random(len(y))  # not dyadic: order matters
+    results = []
+    for threads in ("1", "2"):
+        monkeypatch.setenv("CUTPOINTS_NUM_THREADS", threads)
+        results.append(outcome(y, score, weight, "histogram", metric="f1"))
+    assert results[0] == results[1]
+
+
+# ---------------------------------------------------------------------- the seam
+def test_auto_picks_by_size_and_purpose(monkeypatch):
+    import cutpoints.engines._base as base
+
+    assert get_engine("auto").name == "sort"
+    assert get_engine("auto", n_rows=10**9).name == "sort"  # a full curve: sort
+    # Today "auto" never picks the histogram engine (see AUTO_HISTOGRAM_MIN_ROWS).
+    assert AUTO_HISTOGRAM_MIN_ROWS is None
+    assert get_engine("auto", n_rows=10**9, selective=True).name == "sort"
+    y, score = _mixture(200_000, seed=14)
+    assert not isinstance(cp.find_cutpoint(y, score).curve, BinnedCurve)
+    assert isinstance(cp.find_cutpoint(y, score, engine="histogram").curve, BinnedCurve)
+    # With a limit set, selections at or above it go to the histogram engine.
+    big = 200_000
+    monkeypatch.setattr(base, "AUTO_HISTOGRAM_MIN_ROWS", big)
+    assert get_engine("auto", n_rows=big, selective=True).name == "histogram"
+    assert get_engine("auto", n_rows=big - 1, selective=True).name == "sort"
+    assert get_engine("sort", n_rows=big, selective=True).name == "sort"
+    assert isinstance(cp.find_cutpoint(y, score).curve, BinnedCurve)
+    assert not isinstance(cp.find_cutpoint(y[:1000], score[:1000]).curve, BinnedCurve)
+
+
+def test_a_full_curve_is_the_same_from_every_engine():
+    y, score = _mixture(3000, seed=15)
+    score = np.round(score, 2)
+    reference = cp.confusion_curve(y, score, engine="sort")
+    for engine in ENGINES.values():
+        curve = cp.confusion_curve(y, score, engine=engine)
+        np.testing.assert_array_equal(curve.thresholds, reference.thresholds)
+        np.testing.assert_array_equal(curve.tp, reference.tp)
+        np.testing.assert_array_equal(curve.fp, reference.fp)
+
+
+def test_binned_results_plot_report_and_fingerprint():
+    y, score = _mixture(50_000, seed=16)
+    engine = HistogramEngine(bits=10)
+    f1 = cp.find_cutpoint(y, score, engine=engine)
+    youden = cp.find_cutpoint(y, score, metric="youden", engine=engine)
+    assert isinstance(f1.curve, BinnedCurve) and isinstance(youden.curve, BinnedCurve)
+    assert len(f1.curve) < 5000
+    # The fingerprint hashes the bin edges: the same data, whatever the metric.
+    assert f1.fingerprint == youden.fingerprint
+    assert f1.fingerprint.startswith("sha256-binned:")
+    other = cp.find_cutpoint(y, score[::-1].copy(), engine=engine)
+    assert other.fingerprint != f1.fingerprint
+    again = cp.Cutpoint.from_json(f1.to_json())
+    assert again == f1
+    assert "BinnedCurve(" in repr(f1.curve)
+
+
+@pytest.mark.parametrize("rule", [">=", "<="])
+def test_a_binned_curve_completes_to_the_full_curve(rule):
+    y, score = _mixture(20_000, seed=22)
+    weight = np.random.default_rng(22).integers(0, 3, len(y))
+    cut = cp.find_cutpoint(y, score, sample_weight=weight, rule=rule, engine=HistogramEngine(10))
+    curve = cut.curve
+    assert isinstance(curve, BinnedCurve) and curve.complete is False
+    full = curve.full()
+    expected = cp.confusion_curve(y, score, sample_weight=weight, rule=rule)
+    assert type(full) is cp.ConfusionCurve and full.fingerprint() == expected.fingerprint()
+    assert (full.rule, full.weighted, full.n_samples) == (rule, True, len(y))
+    # Selecting on the full curve gives the same cutpoint.
+    again = cp.select_cutpoint(full, metric="f1", ties=cut.ties)
+    assert answer(again) == answer(cut)
+
+
+def test_bad_engine_settings_are_refused():
+    with pytest.raises(InvalidParameterError, match="'bits' must be an integer"):
+        HistogramEngine(bits=0)
+    with pytest.raises(InvalidParameterError, match="'full_share' must be between"):
+        HistogramEngine(full_share=1.5)
+    with pytest.raises(InvalidParameterError, match="'engine' must be one of"):
+        cp.find_cutpoint([0, 1], [0.1, 0.2], engine="histgram")
+
+
+# ---------------------------------------------------------------------- bounds
+def test_block_bounds_contain_every_row_of_the_block():
+    rng = np.random.default_rng(17)
+    y = rng.random(4000) < 0.3
+    curve = cp.confusion_curve(y, np.round(rng.normal(size=y.size) + y, 2))
+    lower = np.arange(0, len(curve) - 10, 7)
+    upper = lower + 10
+    for spec in ("f1", "precision", "cost(fp=1, fn=3)", "fpr", "flagged", "youden"):
+        metric = cp.get_metric(spec)
+        values = curve.evaluate(metric)
+        for maximize in (True, False):
+            best = block_bounds(curve, lower, upper, metric, maximize=maximize)
+            assert best is not None
+            for i, (a, b) in enumerate(zip(lower, upper, strict=True)):
+                inside = values[a : b + 1]
+                inside = inside[~np.isnan(inside)]
+                if np.isnan(best[i]) or not inside.size:
+                    continue
+                if maximize:
+                    assert best[i] >= inside.max() - 1e-12
+                else:
+                    assert best[i] <= inside.min() + 1e-12
+    assert block_bounds(curve, lower, upper, cp.get_metric("mcc"), maximize=True) is None
+
+
+def test_may_reach_is_conservative():
+    bounds = np.array([0.5, 0.4999999999999, 0.3, np.nan])
+    np.testing.assert_array_equal(may_reach(bounds, 0.5, maximize=True), [1, 1, 0, 1])
+    np.testing.assert_array_equal(may_reach(bounds, 0.4, maximize=False), [0, 0, 1, 1])
+
+
+def test_bins_to_refine_keeps_the_runner_up_bins():
+    # Edges of 6 bins; F1 is best at edge 3 (0.762). A bin is kept where its best
+    # corner (its positives without its negatives) could reach that: bins 2 and 3.
+    tp = np.array([0, 10, 40, 80, 95, 100, 100])
+    fp = np.array([0, 0, 5, 30, 200, 600, 2000])
+    edges = Counts(tp, fp, 100, 2000)
+    f1 = cp.get_metric("f1")
+    keep = bins_to_refine(edges, f1, (), maximize=True, n_runners_up=0)
+    assert keep is not None
+    np.testing.assert_array_equal(keep, [False, False, True, True, False, False])
+    # Runners-up: the second best edge (0.552 at edge 2) lets bin 1 (up to 0.571) in.
+    keep = bins_to_refine(edges, f1, (), maximize=True, n_runners_up=1)
+    assert keep is not None
+    np.testing.assert_array_equal(keep, [False, True, True, True, False, False])
+    # More runners-up than ranked edges: any bin could hold one, so all are kept.
+    everything = bins_to_refine(edges, f1, (), maximize=True, n_runners_up=7)
+    assert everything is not None and everything.all()
+    # A constraint no row of a bin can satisfy drops the bin.
+    capped = bins_to_refine(
+        edges, f1, (Constraint.parse("flagged <= 40"),), maximize=True, n_runners_up=0
+    )
+    assert capped is not None
+    np.testing.assert_array_equal(capped[2:], [False, False, False, False])
+    assert bins_to_refine(edges, cp.get_metric("mcc"), (), maximize=True, n_runners_up=0) is None
