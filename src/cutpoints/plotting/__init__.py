@@ -14,6 +14,7 @@ ImportError with ``pip install "cutpoints[plot]"``.
 from __future__ import annotations
 
 from ._base import INSTALL_HINT, MAX_POINTS
+from ._calibration import ReliabilityDisplay
 from ._confusion import ConfusionMatrixDisplay
 from ._cost import CostDisplay
 from ._decision import DecisionCurveDisplay
@@ -34,6 +35,7 @@ __all__ = [
     "MetricsDisplay",
     "PrecisionRecallDisplay",
     "ROCDisplay",
+    "ReliabilityDisplay",
     "ScoreDistributionDisplay",
     "plot_summary",
 ]

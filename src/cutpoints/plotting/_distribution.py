@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import InvalidParameterError
+from ._band import shade_band
 from ._base import check_ax
 from ._display import CurveDisplay
 
@@ -41,6 +42,10 @@ class ScoreDistributionDisplay(CurveDisplay):
         (Weighted) counts per bin, or densities with ``density=True``.
     hist_negative_, hist_positive_ : matplotlib StepPatch
     cut_lines_ : list of matplotlib Line2D
+    band_span_ : matplotlib artist or None
+        The shaded abstain region of a reject band (``band=``).
+    band_lines_ : list of matplotlib Line2D
+        The band's two edges, ``lo`` then ``hi``.
     ax_, figure_ : matplotlib Axes and Figure
 
     Examples
@@ -56,6 +61,7 @@ class ScoreDistributionDisplay(CurveDisplay):
     """
 
     _what = "score distributions"
+    _supports_band = True
 
     def plot(
         self,
@@ -64,6 +70,7 @@ class ScoreDistributionDisplay(CurveDisplay):
         bins: Any = 50,
         density: bool = True,
         log: bool = False,
+        band: Any = None,
         **kwargs: Any,
     ) -> ScoreDistributionDisplay:
         """Draw the two histograms and the cut line(s).
@@ -79,6 +86,10 @@ class ScoreDistributionDisplay(CurveDisplay):
             ``False`` draws (weighted) counts.
         log : bool, default=False
             Logarithmic y axis.
+        band : RejectBand, optional
+            A reject band: the abstain region between ``lo`` and ``hi`` is shaded
+            (``band_span_``) with both edges drawn (``band_lines_``), so the share of
+            each class sent to review is the area of its histogram inside it.
         **kwargs
             Passed to both ``ax.stairs`` calls (e.g. ``alpha``).
 
@@ -146,6 +157,10 @@ class ScoreDistributionDisplay(CurveDisplay):
                     label=mark.label,
                 )
             )
+        self.band_span_: Any = None
+        self.band_lines_: list[Any] = []
+        if band is not None:
+            self.band_span_, self.band_lines_ = shade_band(ax, band, curve)
         if log:
             ax.set_yscale("log")
         ax.set(xlabel="Score", ylabel="Density" if density else "Count")

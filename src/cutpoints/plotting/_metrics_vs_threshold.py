@@ -8,9 +8,10 @@ from typing import Any
 
 import numpy as np
 
-from .._constraints import Constraint
 from .._metrics import get_metric
 from ..errors import InvalidParameterError
+from ..selection import Constraint
+from ._band import shade_band
 from ._base import check_ax, drawing_indices
 from ._display import CurveDisplay
 
@@ -47,16 +48,11 @@ def check_bands(bands: Any) -> tuple[Any, list[str]]:
     return bands, percentiles
 
 
-def _capacity_from(constraints: Sequence[str]) -> float | None:
+def _capacity_from(constraints: Sequence[Constraint]) -> float | None:
     """The tightest ``flagged <= k`` (or ``<``) bound among the cutpoint's constraints."""
-    bounds = []
-    for text in constraints:
-        try:
-            c = Constraint.parse(text)
-        except InvalidParameterError:  # pragma: no cover - saved constraints parse
-            continue
-        if c.metric.name == "flagged" and c.op in ("<=", "<"):
-            bounds.append(c.bound)
+    bounds = [
+        c.bound for c in constraints if c.metric.metric.name == "flagged" and c.op in ("<=", "<")
+    ]
     return min(bounds) if bounds else None
 
 
@@ -99,6 +95,10 @@ class MetricsDisplay(CurveDisplay):
         Vertical lines at the marked thresholds.
     capacity_line_ : matplotlib Line2D or None
         Horizontal line at the capacity on the flagged axis.
+    band_span_ : matplotlib artist or None
+        The shaded abstain region of a reject band (``band=``).
+    band_lines_ : list of matplotlib Line2D
+        The band's two edges, ``lo`` then ``hi``.
     ax_, figure_ : matplotlib Axes and Figure
 
     Examples
@@ -117,6 +117,7 @@ class MetricsDisplay(CurveDisplay):
     """
 
     _what = "metrics against the threshold"
+    _supports_band = True
 
     def plot(
         self,
@@ -127,6 +128,7 @@ class MetricsDisplay(CurveDisplay):
         flagged_scale: str = "auto",
         bands: Any = None,
         capacity: float | None = None,
+        band: Any = None,
         **kwargs: Any,
     ) -> MetricsDisplay:
         """Draw the metrics against the threshold.
@@ -153,6 +155,10 @@ class MetricsDisplay(CurveDisplay):
             A review capacity (maximum flagged count) to draw on the flagged axis;
             by default taken from a ``flagged <= k`` constraint of the cutpoint. Drawn
             only with ``flagged=True``.
+        band : RejectBand, optional
+            A reject band (:func:`cutpoints.find_reject_band`): the abstain region
+            between ``lo`` and ``hi`` is shaded (``band_span_``) and both edges drawn
+            (``band_lines_``). ``from_reject_band(band)`` draws the band's own curve.
         **kwargs
             Passed to ``ax.plot`` for every metric line (e.g. ``lw``).
 
@@ -229,6 +235,10 @@ class MetricsDisplay(CurveDisplay):
                 label=mark.label,
             )
             self.threshold_lines_.append(line)
+        self.band_span_: Any = None
+        self.band_lines_: list[Any] = []
+        if band is not None:
+            self.band_span_, self.band_lines_ = shade_band(ax, band, curve)
         ax.set(
             xlabel="Threshold (flag if score ≥ t)"
             if curve.rule == ">="
