@@ -8,20 +8,18 @@ UTF-8) is refused instead of labelling every row wrongly.
 
 from __future__ import annotations
 
-import json
 import math
 import os
 from collections.abc import Mapping
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ._metrics import BoundMetric, Metric, get_metric
+from ._strict_json import FieldReader, json_number
 from .errors import (
     CutpointsError,
     InvalidInputError,
-    InvalidParameterError,
     MetricError,
     UnknownMetricError,
 )
@@ -32,24 +30,22 @@ if TYPE_CHECKING:
 
 __all__ = ["cutpoint_from_dict", "cutpoint_to_dict", "json_number", "parse_json", "read_file"]
 
-MAX_FILE_BYTES = 16 * 2**20  # a saved cutpoint is a few KB; refuse to slurp anything huge
-_MAX_TEXT = 10_000  # longest metric or constraint text accepted from a file
-_JSON_SCALARS = (str, int, float, bool, type(None))
+_READ = FieldReader("cutpoint", "Cutpoint.load")
+_bad, _number, _count, _get = _READ.bad, _READ.number, _READ.count, _READ.get
+_text, _list = _READ.text, _READ.list
+
+
+def parse_json(text: str | bytes) -> Any:
+    """The parsed JSON of cutpoint text, with one clear error on any malformed input."""
+    return _READ.parse(text)
+
+
+def read_file(path: str | os.PathLike[str]) -> Any:
+    """The parsed JSON of a saved cutpoint file, with one clear error when it cannot be."""
+    return _READ.read(path)
 
 
 # ------------------------------------------------------------------------------ writing
-def json_number(value: float | int) -> float | int | str | None:
-    """JSON has no NaN or infinity: NaN becomes null, infinities the strings '+inf'/'-inf'."""
-    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
-        return int(value)
-    value = float(value)
-    if math.isnan(value):
-        return None
-    if math.isinf(value):
-        return "+inf" if value > 0 else "-inf"
-    return value
-
-
 def _label(value: Any) -> Any:
     return value.item() if isinstance(value, np.generic) else value
 
@@ -112,113 +108,6 @@ def _format() -> str:
 
 
 # ------------------------------------------------------------------------------ reading
-def _bad(field: str, expected: str, value: Any) -> NoReturn:
-    """Raise the error for a malformed field: its name, what it must be, what it was."""
-    shown = repr(value)
-    if len(shown) > 80:
-        shown = shown[:77] + "..."
-    msg = f"cutpoint field '{field}' must be {expected} (got {shown})"
-    raise InvalidInputError(msg)
-
-
-def parse_json(text: str | bytes, what: str) -> Any:
-    """``json.loads`` that fails with one clear error on any malformed input."""
-    if isinstance(text, bytes):
-        try:
-            text = text.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            msg = f"{what} is not UTF-8 text ({exc.reason} at byte {exc.start})"
-            raise InvalidInputError(msg) from None
-    if not isinstance(text, str):
-        msg = f"{what} must be JSON text (got {type(text).__name__})"
-        raise InvalidInputError(msg)
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        msg = f"{what} is not valid JSON ({exc}); to read a file, use Cutpoint.load(path)"
-        raise InvalidInputError(msg) from None
-    except RecursionError:
-        msg = f"{what} is nested too deeply to be a saved cutpoint"
-        raise InvalidInputError(msg) from None
-    except ValueError as exc:  # e.g. an integer literal with too many digits
-        msg = f"{what} could not be parsed ({exc})"
-        raise InvalidInputError(msg) from None
-
-
-def read_file(path: str | os.PathLike[str]) -> Any:
-    """The parsed JSON of a saved cutpoint file, with one clear error when it cannot be."""
-    if not isinstance(path, (str, os.PathLike)):
-        msg = f"'path' must be a file path (got {type(path).__name__})"
-        raise InvalidParameterError(msg)
-    if isinstance(path, str) and path.lstrip().startswith("{"):
-        msg = "Cutpoint.load() takes a file path; use Cutpoint.from_json() for JSON text"
-        raise InvalidParameterError(msg)
-    p = Path(path)
-    if not p.is_file():
-        msg = f"cutpoint file not found: {str(p)!r}"
-        raise InvalidInputError(msg)
-    size = p.stat().st_size
-    if size > MAX_FILE_BYTES:
-        msg = f"cutpoint file {str(p)!r} is {size} bytes; a saved cutpoint is a few KB"
-        raise InvalidInputError(msg)
-    return parse_json(p.read_bytes(), f"cutpoint file {str(p)!r}")
-
-
-def _number(value: Any, field: str, *, nan: bool = False, inf: bool = False) -> float | int:
-    """A JSON number (or null = NaN, '+inf'/'-inf'), checked for what the field allows."""
-    if value is None:
-        if nan:
-            return math.nan
-        _bad(field, "a number (not null)", value)
-    if isinstance(value, str) and value in ("+inf", "inf", "Infinity", "-inf", "-Infinity"):
-        if inf:
-            return -math.inf if value.startswith("-") else math.inf
-        _bad(field, "a finite number", value)
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        _bad(field, "a number", value)
-    try:
-        as_float = float(value)
-    except OverflowError:
-        _bad(field, "a number that fits in a float64", value)
-    if math.isnan(as_float) and not nan:
-        _bad(field, "a number (not NaN)", value)
-    if math.isinf(as_float) and not inf:
-        _bad(field, "a finite number", value)
-    return value
-
-
-def _count(value: Any, field: str) -> float | int:
-    number = _number(value, field)
-    if number < 0:
-        _bad(field, "a count >= 0", value)
-    if isinstance(number, int) and number >= 2**63:
-        _bad(field, "a count below 2**63", value)
-    return number
-
-
-def _get(mapping: Any, key: str, field: str) -> Any:
-    if not isinstance(mapping, Mapping):
-        _bad(field.rsplit(".", 1)[0] if "." in field else field, "an object", mapping)
-    if key not in mapping:
-        msg = f"cutpoint field '{field}' is missing"
-        raise InvalidInputError(msg)
-    return mapping[key]
-
-
-def _text(value: Any, field: str, limit: int = _MAX_TEXT) -> str:
-    if not isinstance(value, str):
-        _bad(field, "text", value)
-    if len(value) > limit:
-        _bad(field, f"text of at most {limit} characters", f"<{len(value)} characters>")
-    return value
-
-
-def _list(value: Any, field: str) -> list[Any]:
-    if not isinstance(value, list):
-        _bad(field, "a list", value)
-    return value
-
-
 def _unavailable(name: str, greater_is_better: bool) -> BoundMetric:
     """A stand-in for a metric this session has not registered: applying the cutpoint
     needs only its threshold, so loading succeeds; evaluating the metric says why not."""
@@ -255,14 +144,10 @@ def saved_constraint(text: Any, field: str) -> Constraint:
 
 def _labels(data: Any) -> tuple[Any, Any]:
     labels = _get(data, "labels", "labels")
-    positive = _get(labels, "positive", "labels.positive")
+    positive = _READ.label(_get(labels, "positive", "labels.positive"), "labels.positive")
     negative = _get(labels, "negative", "labels.negative")
-    for name, value in (("positive", positive), ("negative", negative)):
-        if not isinstance(value, _JSON_SCALARS) or (name == "positive" and value is None):
-            _bad(f"labels.{name}", "a label (text, number or boolean)", value)
-        if isinstance(value, float) and not math.isfinite(value):
-            _bad(f"labels.{name}", "a finite label", value)
-    return positive, negative
+    # The negative label is null when the tuning data held only positives.
+    return positive, _READ.label(negative, "labels.negative", none=True)
 
 
 def _check_totals(counts: dict[str, Any], n_pos: Any, n_neg: Any) -> None:
@@ -321,10 +206,7 @@ def cutpoint_from_dict(cls: type[Cutpoint], data: Any) -> Cutpoint:
     """Rebuild a Cutpoint, checking every field; errors name the field."""
     from ._cutpoint import FORMAT, Reference
 
-    if not isinstance(data, Mapping) or data.get("format") != FORMAT:
-        got = data.get("format") if isinstance(data, Mapping) else type(data).__name__
-        msg = f"not a cutpoints cutpoint (expected format {FORMAT!r}, got {got!r})"
-        raise InvalidInputError(msg)
+    data = _READ.check_format(data, FORMAT)
     rule = _get(data, "rule", "rule")
     if rule not in (">=", "<="):
         _bad("rule", "'>=' or '<='", rule)

@@ -16,7 +16,7 @@ from ._curve import ConfusionCurve, Rule
 from ._files import atomic_write_text
 from ._metrics import BoundMetric
 from ._validation import check_scores
-from .errors import InvalidParameterError, NotFittedError
+from .errors import NotFittedError
 from .selection import Constraint
 
 __all__ = [
@@ -402,13 +402,7 @@ class Cutpoint:
         """
         from ._artifact import parse_json
 
-        if isinstance(text, os.PathLike):
-            msg = (
-                "Cutpoint.from_json() takes JSON text; to read the file use "
-                f"Cutpoint.load({os.fspath(text)!r})"
-            )
-            raise InvalidParameterError(msg)
-        return cls.from_dict(parse_json(text, "cutpoint JSON text"))
+        return cls.from_dict(parse_json(text))
 
     def save(self, path: str | os.PathLike[str]) -> None:
         """Write the cutpoint as JSON to ``path``, atomically (whole or not at all)."""

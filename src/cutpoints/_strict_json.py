@@ -1,10 +1,10 @@
 """Reading saved results back without trusting them: one strict field reader.
 
-The saved reject band (:class:`cutpoints.RejectBand`) and the saved class weights
-(:class:`cutpoints.ClassWeights`) are plain JSON, like a saved cutpoint
-(:mod:`cutpoints._artifact`). Reading one checks every field's type, finiteness and
-range, and fails with the field's name, so a hand-edited or damaged file is refused
-instead of deciding every row wrongly.
+A saved cutpoint (:mod:`cutpoints._artifact`), reject band
+(:class:`cutpoints.RejectBand`) and set of class weights (:class:`cutpoints.ClassWeights`)
+are plain JSON, read back through this one reader. Reading one checks every field's
+type, finiteness and range, and fails with the field's name, so a hand-edited or damaged
+file is refused instead of deciding every row wrongly.
 """
 
 from __future__ import annotations
@@ -16,13 +16,27 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, NoReturn
 
-from ._artifact import MAX_FILE_BYTES, json_number
+import numpy as np
+
 from .errors import InvalidInputError, InvalidParameterError
 
-__all__ = ["FieldReader", "json_label", "json_number"]
+__all__ = ["MAX_FILE_BYTES", "FieldReader", "json_label", "json_number"]
 
+MAX_FILE_BYTES = 16 * 2**20  # a saved result is a few KB; refuse to slurp anything huge
 _MAX_TEXT = 10_000
 _JSON_SCALARS = (str, int, float, bool)
+
+
+def json_number(value: float | int) -> float | int | str | None:
+    """JSON has no NaN or infinity: NaN becomes null, infinities the strings '+inf'/'-inf'."""
+    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+        return int(value)
+    value = float(value)
+    if math.isnan(value):
+        return None
+    if math.isinf(value):
+        return "+inf" if value > 0 else "-inf"
+    return value
 
 
 def json_label(value: Any) -> Any:
