@@ -204,6 +204,7 @@ def _columns(value: Any) -> dict[str, str]:
 
 def cutpoint_from_dict(cls: type[Cutpoint], data: Any) -> Cutpoint:
     """Rebuild a Cutpoint, checking every field; errors name the field."""
+    # Long but flat on purpose: one check per saved field, in the file's order.
     from ._cutpoint import FORMAT, Reference
 
     data = _READ.check_format(data, FORMAT)

@@ -1237,6 +1237,7 @@ _READER = FieldReader("reject band", "RejectBand.load")
 
 def _band_from_dict(cls: type[RejectBand], data: Any) -> RejectBand:
     """Check every field of a saved band; errors name the field."""
+    # Long but flat on purpose: one check per saved field, in the file's order.
     from ._artifact import saved_constraint, saved_metric
 
     r = _READER

@@ -167,6 +167,8 @@ class MetricsDisplay(CurveDisplay):
         MetricsDisplay
             ``self``.
         """
+        # Long: argument checks, then one drawing pass in layer order (lines, bands,
+        # marks, flagged axis, capacity, reject band) that shares the axes and colours.
         curve = self.curve
         if isinstance(metrics, str) or not len(metrics):
             msg = f"'metrics' must be a non-empty list of metric names (got {metrics!r})"
