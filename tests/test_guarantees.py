@@ -114,6 +114,16 @@ def test_rule_weights_and_labels_follow_the_common_vocabulary():
     assert weighted.guarantee.bound == repeated.guarantee.bound
     with pytest.raises(InvalidInputError, match="whole numbers"):
         cp.find_cutpoint_guaranteed(y, s, "precision >= 0.7", sample_weight=w / 3)
+    # Halves that sum to whole counts are still not frequency weights.
+    halves = np.full(len(y), 0.5)
+    with pytest.raises(InvalidInputError, match="whole numbers"):
+        cp.find_cutpoint_guaranteed(y, s, "precision >= 0.7", sample_weight=halves * 2 * 0.5)
+    assert (
+        cp.find_cutpoint_guaranteed(
+            y, s, "precision >= 0.7", sample_weight=w.astype(float)
+        ).threshold
+        == weighted.threshold
+    )
 
 
 def test_errors():

@@ -13,7 +13,6 @@ probability at least 1 - delta, *every* certified threshold truly meets the boun
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable
 from dataclasses import replace
 from typing import Any, Literal
@@ -26,7 +25,7 @@ from .._counts import Counts
 from .._curve import ConfusionCurve, Rule
 from .._cutpoint import Cutpoint, Guarantee
 from .._metrics import BoundMetric, MetricLike, get_metric
-from .._validation import check_choice
+from .._validation import as_1d, check_choice
 from ..errors import InfeasibleConstraintError, InvalidInputError, InvalidParameterError
 from ..selection import TIE_RULES, Constraint, ConstraintLike, TieRule, as_constraints, select_rows
 
@@ -194,7 +193,7 @@ def find_cutpoint_guaranteed(
     curve = confusion_curve(
         y_true, y_score, sample_weight=sample_weight, pos_label=pos_label, rule=rule
     )
-    if curve.weighted and not _whole(curve):
+    if sample_weight is not None and not _whole(sample_weight):
         msg = (
             "'sample_weight' must be whole numbers (frequency weights) for a guarantee: "
             "the binomial bounds count rows"
@@ -270,13 +269,11 @@ def _check_arguments(
     return c, (_start(c) if start == "auto" else start)
 
 
-def _whole(curve: ConfusionCurve) -> bool:
-    if curve.tp.dtype.kind == "i":
-        return True
-    last_tp, last_fp = float(curve.tp[-1]), float(curve.fp[-1])
-    return bool(
-        np.all(np.mod(curve.tp, 1) == 0) and np.all(np.mod(curve.fp, 1) == 0)
-    ) and math.isfinite(last_tp + last_fp)
+def _whole(sample_weight: Any) -> bool:
+    """Whether every weight is a whole number (a frequency weight), row by row: weights
+    0.5 + 0.5 sum to a whole count but are not two observations of one row."""
+    weights = as_1d(sample_weight, "sample_weight")  # already validated by the sweep
+    return weights.dtype.kind in "iu" or bool(np.all(np.mod(weights, 1) == 0))
 
 
 def _candidates(
