@@ -224,11 +224,8 @@ def cutpoint_from_selection(curve: ConfusionCurve, selection: Selection, *, ties
     i = selection.index
     score = selection.best_value
     thresholds = curve.thresholds
-    # Thresholds are sorted, so the observed extremes are the ends (row 0 is +/-inf).
-    ends = (thresholds[1], thresholds[-1]) if len(thresholds) > 1 else (0.0, 0.0)
-    probability_like = bool(min(ends) >= 0 and max(ends) <= 1)
     objective = selection.objective
-    references = closed_form_references(objective, score) if probability_like else []
+    references = closed_form_references(objective, score) if curve.probability_like else []
     runners = selection.ranked(N_RUNNERS_UP)
     return cutpoint_at_row(
         curve,

@@ -109,6 +109,18 @@ class ConfusionCurve:
         """Share of (weighted) rows that are positive."""
         return float(self.n_positive / self.n_total) if self.n_total else math.nan
 
+    @property
+    def probability_like(self) -> bool:
+        """Whether every observed score lies in [0, 1], as probabilities do.
+
+        Closed-form references (Bayes, F1/2, Chow) and probability-only views apply only
+        then. Thresholds are sorted, so the extremes are the ends (row 0 is +/-inf).
+        """
+        if len(self.thresholds) < 2:
+            return False
+        ends = (float(self.thresholds[1]), float(self.thresholds[-1]))
+        return min(ends) >= 0 and max(ends) <= 1
+
     def __len__(self) -> int:
         return len(self.thresholds)
 

@@ -1481,8 +1481,6 @@ def _band_result(
     t_h, t_l = float(curve.thresholds[h]), float(curve.thresholds[ell])
     if lo is None or hi is None:
         lo, hi = (t_l, t_h) if curve.rule == ">=" else (t_h, t_l)
-    ends = (curve.thresholds[1], curve.thresholds[-1]) if len(curve) > 1 else (0.0, 0.0)
-    probability_like = bool(min(ends) >= 0 and max(ends) <= 1)
     abstain = (
         _default_abstain(curve.positive_label, curve.negative_label)
         if abstain_label is ...
@@ -1514,7 +1512,7 @@ def _band_result(
         negative_label=curve.negative_label,
         abstain_label=abstain,
         algorithm=algorithm,
-        references=_chow_references(objective, abstain_cost) if probability_like else (),
+        references=_chow_references(objective, abstain_cost) if curve.probability_like else (),
         version=_version(),
         curve=curve,
     )

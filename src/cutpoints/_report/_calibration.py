@@ -15,7 +15,6 @@ from .._cutpoint import Cutpoint
 from ..shift._calibration import CALIBRATE_HINT, Calibration, calibration_of
 from ._format import escape, fmt_count, fmt_percent, fmt_threshold, fmt_value
 from ._payload import json_numbers
-from ._points import probability_like
 from ._sections import GUIDE_SECTION, _reference_words
 
 __all__ = ["calibration_parts"]
@@ -26,7 +25,7 @@ N_BINS = 10
 def calibration_parts(curve: ConfusionCurve, cut: Cutpoint) -> tuple[str, dict[str, Any] | None]:
     """The section's HTML and the charts' JSON; ``("", None)`` unless scores are probabilities."""
     if not (
-        probability_like(curve) and curve.rule == ">=" and curve.n_positive and curve.n_negative
+        curve.probability_like and curve.rule == ">=" and curve.n_positive and curve.n_negative
     ):
         return "", None
     cal = calibration_of(curve, metric=cut.metric, ties=cut.ties, n_bins=N_BINS)

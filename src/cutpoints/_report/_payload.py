@@ -19,7 +19,7 @@ from .._counts import evaluate_rows
 from .._curve import ConfusionCurve
 from .._cutpoint import Cutpoint
 from .._metrics import BoundMetric
-from ._points import Point, probability_like
+from ._points import Point
 
 __all__ = ["build_payload", "is_bounded", "json_numbers", "safe_json"]
 
@@ -90,7 +90,7 @@ def build_payload(
         "charts": {
             "objective": objective.name,
             "objective_chart": not is_bounded(objective),
-            "net_benefit": probability_like(curve) and curve.rule == ">=",
+            "net_benefit": curve.probability_like and curve.rule == ">=",
             "bands": bands,
         },
     }

@@ -14,7 +14,7 @@ from ..errors import InvalidParameterError
 from ..selection import Constraint, select_rows
 from ._format import fmt_count, fmt_threshold
 
-__all__ = ["Alternatives", "Point", "operating_points", "probability_like", "why_short"]
+__all__ = ["Alternatives", "Point", "operating_points", "why_short"]
 
 Alternatives = Mapping[str, Any] | Sequence[Any]
 
@@ -39,12 +39,6 @@ class Point:
     threshold: float
     row: int
     how: str
-
-
-def probability_like(curve: ConfusionCurve) -> bool:
-    """Whether every finite candidate threshold lies in [0, 1]."""
-    finite = curve.thresholds[1:]  # row 0 is the infinite "flag nothing"
-    return bool(finite.size and finite.min() >= 0 and finite.max() <= 1)
 
 
 def why_short(cut: Cutpoint) -> str:
@@ -119,7 +113,7 @@ def _defaults(curve: ConfusionCurve, cut: Cutpoint) -> list[Point]:
             points.append(
                 Point("F1 optimum", float(curve.thresholds[f1.index]), f1.index, "maximize f1")
             )
-    if probability_like(curve):
+    if curve.probability_like:
         points.append(
             Point("default 0.5", 0.5, curve.index_at(0.5), "the usual default for probabilities")
         )
