@@ -280,17 +280,10 @@ def cutpoint_at_row(
         tn=counts[2][0].item(),
         fn=counts[3][0].item(),
         metrics=metrics,
-        rule=curve.rule,
-        n_samples=curve.n_samples,
-        n_positive=curve.n_positive,
-        n_negative=curve.n_negative,
-        weighted=curve.weighted,
-        positive_label=curve.positive_label,
-        negative_label=curve.negative_label,
         references=references,
         runners_up=runners_up,
         version=_version(),
-        curve=curve,
+        **curve.provenance(),
     )
 
 

@@ -121,6 +121,21 @@ class ConfusionCurve:
         ends = (float(self.thresholds[1]), float(self.thresholds[-1]))
         return min(ends) >= 0 and max(ends) <= 1
 
+    def provenance(self) -> dict[str, Any]:
+        """What a result chosen on this curve records about it: the rule, class totals,
+        row count, weighting, labels and the curve itself (keyword arguments of
+        :class:`~cutpoints.Cutpoint` and :class:`~cutpoints.RejectBand`)."""
+        return {
+            "rule": self.rule,
+            "n_samples": self.n_samples,
+            "n_positive": self.n_positive,
+            "n_negative": self.n_negative,
+            "weighted": self.weighted,
+            "positive_label": self.positive_label,
+            "negative_label": self.negative_label,
+            "curve": self,
+        }
+
     def __len__(self) -> int:
         return len(self.thresholds)
 

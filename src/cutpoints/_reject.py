@@ -1503,18 +1503,11 @@ def _band_result(
         constraints=tuple(constraints),
         ties=ties,
         metrics=MetricValues(shown_metrics(objective, constraints), counts),
-        rule=curve.rule,
-        n_samples=curve.n_samples,
-        n_positive=curve.n_positive,
-        n_negative=curve.n_negative,
-        weighted=curve.weighted,
-        positive_label=curve.positive_label,
-        negative_label=curve.negative_label,
         abstain_label=abstain,
         algorithm=algorithm,
         references=_chow_references(objective, abstain_cost) if curve.probability_like else (),
         version=_version(),
-        curve=curve,
+        **curve.provenance(),
     )
 
 
