@@ -34,6 +34,7 @@ __all__ = [
     "MetricLike",
     "get_metric",
     "list_metrics",
+    "literal_param",
     "register_metric",
     "summary_metrics",
     "unregister_metric",
@@ -431,7 +432,11 @@ def _unknown_message(name: str) -> str:
     )
 
 
-def _literal(node: ast.expr, text: str) -> Any:
+def literal_param(node: ast.expr, text: str, *, lists: bool = False) -> Any:
+    """A metric parameter from parsed text: a number or true/false, never evaluated.
+
+    With ``lists=True`` (multiclass cost matrices) also a nested list of them.
+    """
     if isinstance(node, ast.Constant) and isinstance(node.value, (int, float, bool)):
         return node.value
     if (
@@ -445,7 +450,13 @@ def _literal(node: ast.expr, text: str) -> Any:
         return -value if isinstance(node.op, ast.USub) else value
     if isinstance(node, ast.Name) and node.id.lower() in ("true", "false"):
         return node.id.lower() == "true"
-    msg = f"metric parameters must be numbers, e.g. 'fbeta(beta=2)' (got {text!r})"
+    if lists and isinstance(node, (ast.List, ast.Tuple)):
+        return [literal_param(e, text, lists=True) for e in node.elts]
+    if lists:
+        shown = text if len(text) <= 60 else text[:57] + "..."
+        msg = f"metric parameters must be numbers or lists of numbers (got {shown!r})"
+    else:
+        msg = f"metric parameters must be numbers, e.g. 'fbeta(beta=2)' (got {text!r})"
     raise InvalidParameterError(msg)
 
 
@@ -475,13 +486,13 @@ def _parse_spec(text: str) -> tuple[str, list[Any], dict[str, Any]]:
         msg = f"metric parameters must look like 'key=value, ...' (got {shown!r})"
         raise InvalidParameterError(msg) from None
     assert isinstance(call, ast.Call)
-    args = [_literal(a, text) for a in call.args]
+    args = [literal_param(a, text) for a in call.args]
     kwargs: dict[str, Any] = {}
     for kw in call.keywords:
         if kw.arg is None:
             msg = f"metric parameters must be named numbers (got {text!r})"
             raise InvalidParameterError(msg)
-        kwargs[kw.arg] = _literal(kw.value, text)
+        kwargs[kw.arg] = literal_param(kw.value, text)
     return name, args, kwargs
 
 

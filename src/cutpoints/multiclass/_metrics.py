@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from .._metrics import REQUIRED
+from .._metrics import REQUIRED, literal_param
 from ..errors import InvalidParameterError, MetricError, UnknownMetricError
 
 __all__ = [
@@ -405,28 +405,6 @@ def _unknown(name: str) -> str:
     return f"unknown multiclass metric {name!r}{hint} (known: {names})"
 
 
-def _literal(node: ast.expr, text: str) -> Any:
-    """A number, true/false, or a (nested) list of numbers from parsed text."""
-    if isinstance(node, ast.Constant) and isinstance(node.value, (int, float, bool)):
-        return node.value
-    if (
-        isinstance(node, ast.UnaryOp)
-        and isinstance(node.op, (ast.USub, ast.UAdd))
-        and isinstance(node.operand, ast.Constant)
-        and isinstance(node.operand.value, (int, float))
-        and not isinstance(node.operand.value, bool)
-    ):
-        value = node.operand.value
-        return -value if isinstance(node.op, ast.USub) else value
-    if isinstance(node, ast.Name) and node.id.lower() in ("true", "false"):
-        return node.id.lower() == "true"
-    if isinstance(node, (ast.List, ast.Tuple)):
-        return [_literal(e, text) for e in node.elts]
-    shown = text if len(text) <= 60 else text[:57] + "..."
-    msg = f"metric parameters must be numbers or lists of numbers (got {shown!r})"
-    raise InvalidParameterError(msg)
-
-
 def _parse(text: str) -> tuple[str, dict[str, Any]]:
     if len(text) > _MAX_TEXT:
         msg = f"metric text must be at most {_MAX_TEXT} characters (got {len(text)})"
@@ -449,7 +427,9 @@ def _parse(text: str) -> tuple[str, dict[str, Any]]:
     if call.args or any(kw.arg is None for kw in call.keywords):
         msg = f"multiclass metric parameters must be named, e.g. 'cost(matrix=...)' (got {text!r})"
         raise InvalidParameterError(msg)
-    return name, {kw.arg: _literal(kw.value, text) for kw in call.keywords if kw.arg}
+    return name, {
+        kw.arg: literal_param(kw.value, text, lists=True) for kw in call.keywords if kw.arg
+    }
 
 
 def get_multiclass_metric(metric: MulticlassMetricLike, **params: Any) -> BoundMulticlassMetric:
