@@ -23,7 +23,15 @@ from cutpoints.engines import (
     HistogramEngine,
     get_engine,
 )
-from cutpoints.engines._histogram import _floats, _keys_of, bin_layout, bins_to_refine
+from cutpoints.engines._histogram import (
+    Level,
+    _floats,
+    _keys_of,
+    _split,
+    bin_layout,
+    bins_to_refine,
+)
+from cutpoints.engines._source import ArraySource, BatchSource, SourceSummary, array_batches
 from cutpoints.errors import CutpointsError, InvalidParameterError
 from cutpoints.selection import Constraint
 from cutpoints.selection._kernel import block_bounds, may_reach
@@ -444,20 +452,20 @@ def test_auto_picks_by_size_and_purpose(monkeypatch):
 
     assert get_engine("auto").name == "sort"
     assert get_engine("auto", n_rows=10**9).name == "sort"  # a full curve: sort
-    # Today "auto" never picks the histogram engine (see AUTO_HISTOGRAM_MIN_ROWS).
-    assert AUTO_HISTOGRAM_MIN_ROWS is None
-    assert get_engine("auto", n_rows=10**9, selective=True).name == "sort"
-    y, score = _mixture(200_000, seed=14)
-    assert not isinstance(cp.find_cutpoint(y, score).curve, BinnedCurve)
-    assert isinstance(cp.find_cutpoint(y, score, engine="histogram").curve, BinnedCurve)
-    # With a limit set, selections at or above it go to the histogram engine.
-    big = 200_000
-    monkeypatch.setattr(base, "AUTO_HISTOGRAM_MIN_ROWS", big)
+    # Selections on at least AUTO_HISTOGRAM_MIN_ROWS rows go to the histogram engine.
+    big = AUTO_HISTOGRAM_MIN_ROWS
+    assert big == 200_000
     assert get_engine("auto", n_rows=big, selective=True).name == "histogram"
     assert get_engine("auto", n_rows=big - 1, selective=True).name == "sort"
     assert get_engine("sort", n_rows=big, selective=True).name == "sort"
+    y, score = _mixture(big, seed=14)
     assert isinstance(cp.find_cutpoint(y, score).curve, BinnedCurve)
     assert not isinstance(cp.find_cutpoint(y[:1000], score[:1000]).curve, BinnedCurve)
+    assert not isinstance(cp.find_cutpoint(y, score, engine="sort").curve, BinnedCurve)
+    # None switches the histogram engine off for "auto".
+    monkeypatch.setattr(base, "AUTO_HISTOGRAM_MIN_ROWS", None)
+    assert get_engine("auto", n_rows=10**9, selective=True).name == "sort"
+    assert not isinstance(cp.find_cutpoint(y, score).curve, BinnedCurve)
 
 
 def test_a_full_curve_is_the_same_from_every_engine():
@@ -568,3 +576,150 @@ def test_bins_to_refine_keeps_the_runner_up_bins():
     assert capped is not None
     np.testing.assert_array_equal(capped[2:], [False, False, False, False])
     assert bins_to_refine(edges, cp.get_metric("mcc"), (), maximize=True, n_runners_up=0) is None
+
+
+# ---------------------------------------------------------------------- sources
+class Batches(BatchSource):
+    """Arrays served in tiny batches: a streamed source without files."""
+
+    def __init__(self, score, is_positive, weight, batch_size, threads=None):
+        self.arrays = (score, np.asarray(is_positive, dtype=bool), weight)
+        self.batch_size = batch_size
+        self.threads = threads
+        self.passes: list[str] = []
+
+    def batches(self, pass_name):
+        self.passes.append(pass_name)
+        yield from array_batches(*self.arrays, batch_size=self.batch_size)
+
+    def summary(self):
+        score, _, weight = self.arrays
+        return SourceSummary(
+            n_rows=len(score),
+            low=float(score.min()),
+            high=float(score.max()),
+            weighted=weight is not None,
+            integer_weights=weight is not None and weight.dtype.kind in "iu",
+            zero_weights=weight is not None and not weight.min() > 0,
+        )
+
+
+def streamed_answer(y, score, weight, engine, *, rule=">=", batch_size=3, **kwargs):
+    """find_cutpoint's answer through the streamed driver (or its error), as _scan does."""
+    from cutpoints._api import N_RUNNERS_UP, cutpoint_from_selection
+    from cutpoints._metrics import get_metric
+    from cutpoints.selection import as_constraints, select_rows
+
+    sign = 1.0 if rule == ">=" else -1.0
+    source = Batches(sign * np.asarray(score, dtype=float), y, weight, batch_size)
+    objective = get_metric(kwargs.get("metric", "f1"))
+    constraints = as_constraints(kwargs.get("constraints", ()))
+    ties = kwargs.get("ties", "highest")
+    try:
+        partial = engine.sweep_source(
+            source,
+            objective=objective,
+            constraints=constraints,
+            maximize=objective.greater_is_better,
+            n_runners_up=N_RUNNERS_UP,
+        )
+        curve = partial.curve(
+            rule=rule,
+            n_positive=partial.tp[-1].item(),
+            n_negative=partial.fp[-1].item(),
+            n_samples=len(score),
+            weighted=weight is not None,
+            positive_label=True,
+            negative_label=False,
+        )
+        selection = select_rows(curve, objective, constraints, ties=ties).raise_for_status()
+        return answer(cutpoint_from_selection(curve, selection, ties=ties))
+    except CutpointsError as exc:
+        return type(exc), str(exc)
+
+
+STREAMED = [
+    HistogramEngine(bits=1, sort_rows=0),
+    HistogramEngine(bits=3, sort_rows=2),
+    HistogramEngine(bits=16),
+]
+
+
+@pytest.mark.slow
+@settings(max_examples=80, deadline=None)
+@given(
+    problem=binary_problems(integer_weights=False),
+    spec=st.sampled_from([*OBJECTIVES, "mcc", "kappa"]),
+    constraints=st.sampled_from([[], ["precision >= 0.5"], ["flagged <= 3"], ["fpr <= 0.25"]]),
+    ties=st.sampled_from(TIES),
+    rule=st.sampled_from([">=", "<="]),
+    engine=st.sampled_from(STREAMED),
+    batch_size=st.integers(1, 6),
+)
+def test_the_streamed_driver_gives_the_sort_engines_answer(
+    problem, spec, constraints, ties, rule, engine, batch_size
+):
+    y, score, weight = problem
+    kwargs = {"metric": spec, "constraints": constraints, "ties": ties}
+    expected = outcome(y, score, weight, "sort", rule=rule, **kwargs)
+    if isinstance(expected, tuple):
+        return  # errors: the streamed path re-reads the rows for them (tests/test_scan.py)
+    got = streamed_answer(y, score, weight, engine, rule=rule, batch_size=batch_size, **kwargs)
+    assert got == expected
+
+
+@pytest.mark.parametrize("compiled", [False, True])
+@pytest.mark.parametrize("threads", [1, 2])
+@pytest.mark.parametrize("weights", ["none", "int", "float", "zeros"])
+def test_every_source_counts_the_same_histogram(monkeypatch, compiled, threads, weights):
+    # In memory, the first pass runs the compiled kernel when it is there (compiled=True)
+    # or the numpy pass; streamed batches always run the numpy pass. Same tables.
+    import cutpoints.engines._histogram as hist
+
+    monkeypatch.setattr(hist, "USE_COMPILED", compiled)
+    if compiled:
+        from cutpoints.engines import _compiled
+
+        # Small inputs skip a cold numba (start-up costs more): count as if it were warm.
+        monkeypatch.setattr(_compiled, "_warm", True)
+    rng = np.random.default_rng(5)
+    n = 20_000
+    score = np.round(rng.normal(size=n), 2).astype(np.float32)
+    y = rng.random(n) < 0.3
+    weight = {
+        "none": None,
+        "int": rng.integers(1, 4, n),
+        "float": rng.integers(1, 64, n) / 8.0,
+        "zeros": rng.integers(0, 3, n),
+    }[weights]
+    memory = ArraySource(score, y, weight)
+    streamed = Batches(score, y, weight, batch_size=777, threads=threads)
+    layout = bin_layout(float(score.min()), float(score.max()), 8)
+    levels = [Level(layout.shift, 0, None, np.arange(layout.n_bins, dtype=np.uint64))]
+    a, b = memory.histogram(layout, levels), streamed.histogram(layout, levels)
+    for field in ("positive", "negative", "rows"):
+        np.testing.assert_array_equal(getattr(a, field), getattr(b, field))
+        assert getattr(a, field).dtype == getattr(b, field).dtype
+    # A second level over a few cells, and the rows inside chosen cells.
+    busy = np.sort(np.argsort(a.rows)[-3:])
+    levels.append(_split(levels[0], busy, 8))
+    a2, b2 = memory.histogram(layout, levels), streamed.histogram(layout, levels)
+    np.testing.assert_array_equal(a2.positive, b2.positive)
+    np.testing.assert_array_equal(a2.rows, b2.rows)
+    chosen = [np.zeros(level.n_cells, dtype=bool) for level in levels]
+    chosen[1][np.flatnonzero(a2.rows)[:5]] = True
+    rows_a, rows_b = (s.rows_in(layout, levels, chosen, None) for s in (memory, streamed))
+    for x, z in zip(rows_a, rows_b, strict=True):
+        np.testing.assert_array_equal(x, z)
+    if weights in ("none", "zeros"):  # rows are counted (else estimated from weight)
+        assert len(rows_a[0]) == int(a2.rows[chosen[1]].sum())
+    assert streamed.passes == ["count", "count (level 2)", "refine"]
+
+
+def test_map_reduce_combines_in_order_with_global_offsets():
+    score = np.arange(10.0)
+    source = Batches(score, score > 4, None, batch_size=3, threads=2)
+    starts = source.map_reduce(lambda b: [(b.start, len(b))], lambda a, b: a + b)
+    assert starts == [(0, 3), (3, 3), (6, 3), (9, 1)]
+    memory = ArraySource(score, score > 4)
+    assert memory.map_reduce(lambda b: [b.start], lambda a, b: a + b) == [0]

@@ -40,16 +40,18 @@ import numpy as np
 import numpy.typing as npt
 
 from .._counts import Counts as CountTable
+from .._counts import CountsLike
 from .._curve import ConfusionCurve, Rule
-from ..errors import InvalidParameterError
+from ..errors import InvalidInputError, InvalidParameterError
 from ..selection._kernel import block_bounds, may_reach, select_rows
-from ._sort import sort_threads, sweep_with_top
+from ._sort import sort_threads, sweep_with_extra, sweep_with_top
 
 if TYPE_CHECKING:
     from .._metrics import BoundMetric
     from ..selection import Constraint
+    from ._source import Source
 
-__all__ = ["BinnedCurve", "HistogramEngine", "PartialSweep", "bin_layout"]
+__all__ = ["BinnedCurve", "HistogramEngine", "PartialSweep", "ValueColumns", "bin_layout"]
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -58,6 +60,10 @@ KeyArray = npt.NDArray[np.uint64]
 Counts = npt.NDArray[np.int64] | npt.NDArray[np.float64]
 Weights = npt.NDArray[np.float64] | npt.NDArray[np.int64] | None
 Scores = npt.NDArray[np.float64] | npt.NDArray[np.float32]  # float32 is read as given
+# What BinnedCurve.full() rebuilds the full curve from: the in-memory columns, or a
+# callable giving the full sweep (thresholds, tp, fp) as the engine saw the scores.
+# (A callable may instead return the full ConfusionCurve itself: with per-row values.)
+FullSource = tuple[Any, Scores, "BoolArray", Weights] | Callable[[], Any]
 
 BIN_BITS = 16  # 2**16 bins: the per-bin table (1 MB) stays in cache while counting
 _HIGH = np.uint64(1 << 63)
@@ -68,6 +74,13 @@ _GROUP = 1 << 22  # rows per task; fixed, so float sums do not depend on the thr
 _MAX_RANGES = 16  # refined key ranges selected by comparisons; more walk the levels
 _FULL_SHARE = 0.5  # refine more than this share of the rows: sort them all instead
 _MAX_LEVELS = 4  # 16 key bits a level: four reach single keys from any float64 range
+# A streamed source cannot fall back to sorting every row, so it refines to a fixed cap
+# (peak memory independent of the input's size): split cells while the rows to refine
+# exceed STREAM_SORT_ROWS, for at most _STREAM_MAX_LEVELS counting passes; refuse when
+# more than STREAM_MAX_ROWS rows would still have to be held.
+STREAM_SORT_ROWS = 1 << 20
+STREAM_MAX_ROWS = 1 << 22
+_STREAM_MAX_LEVELS = 8
 
 
 # ---------------------------------------------------------------------------- keys
@@ -225,6 +238,94 @@ class Histogram:
     positive: Counts
     negative: Counts
     rows: IntArray
+    extra: FloatArray | None = None  # shape (n_extra, n_cells): per-cell sums of extra columns
+
+
+def count_cells(
+    score: Scores,
+    is_positive: BoolArray,
+    weight: Weights,
+    layout: BinLayout,
+    levels: Sequence[Level],
+    *,
+    count_rows: bool,
+    start: int = 0,
+    stop: int | None = None,
+    extra: FloatArray | None = None,
+    extra_out: FloatArray | None = None,
+) -> tuple[np.ndarray, IntArray | None]:
+    """Partial counts of rows ``start:stop`` in the last level's cells: a batch's share.
+
+    Returns ``by_class`` (slot ``2 * cell + is_positive``: int64 rows, or float64
+    weights) and, with ``count_rows``, the rows per cell. Partials add up (in a fixed
+    order, so float sums are reproducible); :func:`finish_histogram` turns the total
+    into a :class:`Histogram`. With ``extra`` (per-row columns, shape ``(k, rows)``),
+    each column's per-cell sums are added into ``extra_out`` (shape ``(k, n_cells)``):
+    they merge by addition, like counts.
+    """
+    stop = len(score) if stop is None else stop
+    n_cells = levels[-1].n_cells
+    size = max(0, min(_CHUNK, stop - start))
+    out = np.empty(size, dtype=np.uint64)
+    tmp = np.empty(size, dtype=np.int64)
+    by_class = np.zeros(2 * n_cells, dtype=np.int64 if weight is None else np.float64)
+    rows = np.zeros(n_cells, dtype=np.int64) if count_rows else None
+    for a in range(start, stop, _CHUNK):
+        b = min(a + _CHUNK, stop)
+        rel = _relative_keys_into(_wide(score[a:b], out), layout, out[: b - a], tmp[: b - a])
+        labels, w = is_positive[a:b], None if weight is None else weight[a:b]
+        columns = None if extra is None else extra[:, a:b]
+        if len(levels) == 1:
+            # The first pass, over every row: shift in place, no temporaries.
+            rel >>= np.uint64(layout.shift)
+            cells = rel.view(np.int64)
+        else:
+            picked, cells = _walk(rel, levels)[-1]
+            assert picked is not None
+            labels = labels[picked]
+            w = None if w is None else w[picked]
+            columns = None if columns is None else columns[:, picked]
+        if columns is not None and extra_out is not None:
+            for k, column in enumerate(columns):
+                extra_out[k] += np.bincount(cells, weights=column, minlength=n_cells)
+        if rows is not None:
+            # Zero-weight rows still make thresholds: count rows, not only weight.
+            rows += np.bincount(cells, minlength=n_cells)
+        cells <<= 1  # slot 2 * cell + label: both classes in one bincount
+        np.bitwise_or(cells, labels, out=cells)
+        if w is None:
+            by_class += np.bincount(cells, minlength=2 * n_cells)
+        else:
+            by_class += np.bincount(cells, weights=w, minlength=2 * n_cells)
+    return by_class, rows
+
+
+def finish_histogram(
+    by_class: np.ndarray,
+    rows: IntArray | None,
+    *,
+    weighted: bool,
+    integer_weights: bool,
+    n_rows: int,
+) -> Histogram:
+    """The :class:`Histogram` of summed :func:`count_cells` partials.
+
+    ``rows`` is None for positive weights (then estimated from the weight; ``n_rows``:
+    the rows of the whole input).
+    """
+    if integer_weights:
+        by_class = by_class.astype(np.int64)  # exact: integer totals are below 2**53
+    positive, negative = by_class[1::2], by_class[0::2]
+    if not weighted:
+        return Histogram(positive, negative, positive + negative)
+    if rows is not None:
+        return Histogram(positive, negative, rows)
+    total = positive + negative
+    # At least one row where there is weight: the estimate never hides a cell.
+    estimate = np.ceil(total * (n_rows / max(float(total.sum()), 1e-300)))
+    return Histogram(
+        positive, negative, np.where(total > 0, np.maximum(estimate, 1), 0).astype(np.int64)
+    )
 
 
 def histogram(
@@ -233,61 +334,120 @@ def histogram(
     weight: Weights,
     layout: BinLayout,
     levels: Sequence[Level],
+    *,
+    count_rows: bool | None = None,
+    extra: FloatArray | None = None,
 ) -> Histogram:
-    """Count each class in each cell of the last level: one pass over every row."""
-    n_cells = levels[-1].n_cells
-    integer_weights = weight is not None and weight.dtype.kind in "iu"
-    count_rows = weight is not None and not weight.min() > 0  # weights with zeros
+    """Count each class in each cell of the last level: one pass over every row.
 
-    def task(start: int, stop: int) -> tuple[np.ndarray, IntArray | None]:
-        size = min(_CHUNK, stop - start)
-        out = np.empty(size, dtype=np.uint64)
-        tmp = np.empty(size, dtype=np.int64)
-        by_class = np.zeros(2 * n_cells, dtype=np.int64 if weight is None else np.float64)
-        rows = np.zeros(n_cells, dtype=np.int64) if count_rows else None
-        for a in range(start, stop, _CHUNK):
-            b = min(a + _CHUNK, stop)
-            rel = _relative_keys_into(_wide(score[a:b], out), layout, out[: b - a], tmp[: b - a])
-            labels, w = is_positive[a:b], None if weight is None else weight[a:b]
-            if len(levels) == 1:
-                # The first pass, over every row: shift in place, no temporaries.
-                rel >>= np.uint64(layout.shift)
-                cells = rel.view(np.int64)
-            else:
-                picked, cells = _walk(rel, levels)[-1]
-                assert picked is not None
-                labels = labels[picked]
-                w = None if w is None else w[picked]
-            if rows is not None:
-                # Zero-weight rows still make thresholds: count rows, not only weight.
-                rows += np.bincount(cells, minlength=n_cells)
-            cells <<= 1  # slot 2 * cell + label: both classes in one bincount
-            np.bitwise_or(cells, labels, out=cells)
-            if w is None:
-                by_class += np.bincount(cells, minlength=2 * n_cells)
-            else:
-                by_class += np.bincount(cells, weights=w, minlength=2 * n_cells)
-        return by_class, rows
+    ``count_rows`` (count rows, not only weight: for weights with zeros) is found from
+    ``weight`` unless given. ``extra`` (shape ``(k, n)``): per-row columns summed per
+    cell too (:attr:`Histogram.extra`).
+    """
+    integer_weights = weight is not None and weight.dtype.kind in "iu"
+    if count_rows is None:
+        count_rows = weight is not None and not weight.min() > 0  # weights with zeros
+    # The compiled kernel counts classes only: with extra columns the numpy pass runs.
+    compiled = _compiled_kernel(len(score)) if len(levels) == 1 and extra is None else None
+    if compiled is not None:
+        try:
+            hist = _compiled_histogram(compiled, score, is_positive, weight, layout, count_rows)
+        except ImportError:  # numba installed but broken: the numpy pass is exact too
+            hist = None
+        if hist is not None:
+            return hist
+    n_cells = levels[-1].n_cells
+
+    def task(start: int, stop: int) -> tuple[np.ndarray, IntArray | None, FloatArray | None]:
+        sums = None if extra is None else np.zeros((len(extra), n_cells))
+        by_class, rows = count_cells(
+            score,
+            is_positive,
+            weight,
+            layout,
+            levels,
+            count_rows=count_rows,
+            start=start,
+            stop=stop,
+            extra=extra,
+            extra_out=sums,
+        )
+        return by_class, rows, sums
 
     parts = _map_groups(task, len(score))
-    by_class = parts[0][0]
-    for part, _ in parts[1:]:
+    by_class, rows, sums = parts[0]
+    for part, part_rows, part_sums in parts[1:]:
         by_class += part  # in group order: float sums are reproducible
-    if integer_weights:
-        by_class = by_class.astype(np.int64)  # exact: integer totals are below 2**53
-    positive, negative = by_class[1::2], by_class[0::2]
-    if weight is None:
-        rows = positive + negative
-    elif count_rows:
-        rows = parts[0][1]
-        for _, part_rows in parts[1:]:
+        if rows is not None and part_rows is not None:
             rows += part_rows
-    else:
-        total = positive + negative
-        # At least one row where there is weight: the estimate never hides a cell.
-        estimate = np.ceil(total * (len(score) / max(float(total.sum()), 1e-300)))
-        rows = np.where(total > 0, np.maximum(estimate, 1), 0).astype(np.int64)
-    return Histogram(positive, negative, rows)
+        if sums is not None and part_sums is not None:
+            sums += part_sums
+    hist = finish_histogram(
+        by_class,
+        rows,
+        weighted=weight is not None,
+        integer_weights=integer_weights,
+        n_rows=len(score),
+    )
+    if extra is None:
+        return hist
+    if sums is None:  # no rows at all
+        sums = np.zeros((len(extra), n_cells))
+    return Histogram(hist.positive, hist.negative, hist.rows, sums)
+
+
+# H6's compiled counting kernel (engines/_compiled.py), used for the first counting
+# pass when it is there; the numpy path above stays the oracle (tests switch it off).
+USE_COMPILED = True
+
+
+def _compiled_kernel(n_rows: int) -> Any:
+    """The compiled kernel module when it pays for ``n_rows`` rows, else None.
+
+    Small inputs in a process where numba has not run yet use numpy: numba's start-up
+    (import and loading the cached kernels, ~0.5 s) would cost more than it saves.
+    """
+    if not USE_COMPILED:
+        return None
+    try:
+        from . import _compiled  # type: ignore[attr-defined, unused-ignore]
+    except ImportError:
+        return None
+    return _compiled if _compiled.worthwhile(n_rows) else None
+
+
+def _compiled_histogram(
+    compiled: Any,
+    score: Scores,
+    is_positive: BoolArray,
+    weight: Weights,
+    layout: BinLayout,
+    count_rows: bool,
+) -> Histogram | None:
+    """The first-level histogram from the compiled kernel (None: it gave no row counts)."""
+    positive, negative, rows = compiled.bin_counts(
+        score,
+        is_positive,
+        weight,
+        base=layout.base,
+        shift=layout.shift,
+        nonnegative=layout.nonnegative,
+        n_cells=layout.n_bins,
+        count_rows=count_rows,
+    )
+    if weight is None:
+        return Histogram(positive, negative, positive + negative)
+    if count_rows and rows is None:
+        return None
+    by_class = np.empty(2 * layout.n_bins, dtype=np.result_type(positive, negative))
+    by_class[1::2], by_class[0::2] = positive, negative
+    return finish_histogram(
+        by_class,
+        rows if count_rows else None,
+        weighted=True,
+        integer_weights=weight.dtype.kind in "iu",
+        n_rows=len(score),
+    )
 
 
 def _rows_in_cells(
@@ -304,11 +464,24 @@ def _rows_in_cells(
     When the chosen cells form a few score intervals (``ranges``: lows, exclusive
     highs), float comparisons find the rows; otherwise the levels are walked.
     """
+    rows = _indices_in_cells(score, layout, levels, chosen, ranges)
+    sub_weight = None if weight is None else weight[rows]
+    return np.asarray(score[rows], dtype=np.float64), is_positive[rows], sub_weight
+
+
+def _indices_in_cells(
+    score: Scores,
+    layout: BinLayout,
+    levels: Sequence[Level],
+    chosen: list[BoolArray],
+    ranges: tuple[FloatArray, FloatArray] | None,
+) -> IntArray:
+    """The indices (ascending) of the rows in the chosen cells (see :func:`_rows_in_cells`)."""
     bounds: tuple[np.ndarray, np.ndarray] | None = ranges
     if ranges is not None and score.dtype == np.float32:
         bounds = (_ceil32(ranges[0]), _ceil32(ranges[1]))  # compare float32 as float32
 
-    def task(start: int, stop: int) -> tuple[FloatArray, BoolArray, Weights]:
+    def task(start: int, stop: int) -> IntArray:
         picked: list[IntArray] = []
         out = np.empty(min(_CHUNK, stop - start), dtype=np.uint64)
         tmp = np.empty(len(out), dtype=np.int64)
@@ -329,17 +502,10 @@ def _rows_in_cells(
                     else:
                         take[rows] |= marked[cells]
             picked.append(np.flatnonzero(take) + a)
-        rows = np.concatenate(picked)
-        sub_score = np.asarray(score[rows], dtype=np.float64)
-        return sub_score, is_positive[rows], None if weight is None else weight[rows]
+        return np.concatenate(picked) if picked else np.zeros(0, dtype=np.int64)
 
     parts = _map_groups(task, len(score))
-    sub_weight = None if weight is None else np.concatenate([p[2] for p in parts])
-    return (
-        np.concatenate([p[0] for p in parts]),
-        np.concatenate([p[1] for p in parts]),
-        sub_weight,
-    )
+    return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
 
 
 # ---------------------------------------------------------------------------- result
@@ -393,11 +559,13 @@ class BinnedCurve(ConfusionCurve):
         n_refined_bins: int,
         n_refined_rows: int,
         n_levels: int = 1,
-        source: tuple[Any, Scores, BoolArray, Weights] | None = None,
+        source: FullSource | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(thresholds, tp, fp, **kwargs)
-        self._source = source  # (engine, scores as the engine saw them, labels, weights)
+        # (engine, scores as the engine saw them, labels, weights), or a callable that
+        # returns the full sweep (a streamed source re-reads its rows).
+        self._source = source
         self.observed = np.asarray(observed, dtype=bool)
         self.observed.flags.writeable = False
         self.edge_rows = np.asarray(edge_rows, dtype=np.int64)
@@ -416,12 +584,21 @@ class BinnedCurve(ConfusionCurve):
         ------
         InvalidParameterError
             For a curve built without its data (only the histogram engine keeps it).
+        InvalidInputError
+            For a curve of a scan (:func:`cutpoints.scan`) with more rows than fit
+            under the engine's ``max_rows``: the full curve would not fit in memory.
         """
         if self._source is None:
             msg = "this BinnedCurve was built without its data, so it cannot be completed"
             raise InvalidParameterError(msg)
-        engine, score, is_positive, weight = self._source
-        thresholds, tp, fp = engine.sweep(score, is_positive, weight)
+        if callable(self._source):
+            swept = self._source()
+            if isinstance(swept, ConfusionCurve):
+                return swept  # built whole by the caller (with per-row value columns)
+            thresholds, tp, fp = swept
+        else:
+            engine, score, is_positive, weight = self._source
+            thresholds, tp, fp = engine.sweep(score, is_positive, weight)
         sign = 1.0 if self.rule == ">=" else -1.0
         return ConfusionCurve(
             sign * thresholds,
@@ -478,6 +655,8 @@ class PartialSweep:
     n_refined_bins: int = 0
     n_refined_rows: int = 0
     n_levels: int = 1
+    # Per-row value columns (``values=``): each one's cumulative sum at every row.
+    extra: tuple[FloatArray, ...] | None = None
 
     @property
     def complete(self) -> bool:
@@ -488,14 +667,15 @@ class PartialSweep:
         self,
         *,
         rule: Rule = ">=",
-        source: tuple[Any, Scores, BoolArray, Weights] | None = None,
+        source: FullSource | None = None,
         **fields: Any,
     ) -> ConfusionCurve:
         """The confusion curve of these rows: a :class:`BinnedCurve` unless complete.
 
         The engine saw the scores negated for ``rule="<="``; the thresholds are turned
-        back here. ``source`` (engine, scores, labels, weights as the engine saw them)
-        lets :meth:`BinnedCurve.full` rebuild the full curve; ``fields`` are the other
+        back here. ``source`` (engine, scores, labels, weights as the engine saw them,
+        or a callable returning the full sweep) lets :meth:`BinnedCurve.full` rebuild
+        the full curve; ``fields`` are the other
         :class:`ConfusionCurve` arguments.
         """
         sign = 1.0 if rule == ">=" else -1.0
@@ -523,12 +703,13 @@ class PartialSweep:
 
 # ---------------------------------------------------------------------------- choice
 def bins_to_refine(
-    edges: CountTable,
+    edges: CountsLike,
     objective: BoundMetric,
     constraints: Sequence[Constraint],
     *,
     maximize: bool,
     n_runners_up: int,
+    gains: tuple[FloatArray, FloatArray] | None = None,
 ) -> BoolArray | None:
     """Which bins may hold an optimal row, a tied optimum or a runner-up; None: all.
 
@@ -538,17 +719,19 @@ def bins_to_refine(
     answer row attains or beats, because adding rows can only raise the rank-k value.
     A bin is kept when each constraint could hold in it and the objective could reach
     that value there; with fewer ranked edge rows, every bin where the constraints
-    could hold is kept.
+    could hold is kept. ``gains`` (per bin, the sums of the positive and of the
+    negative parts of its rows' flag gains) bound the metric ``"value"``
+    (see :func:`_value_bounds`); ``edges`` then has its ``"value"`` column.
     """
     n_blocks = len(edges.tp) - 1
     lower = np.arange(n_blocks, dtype=np.int64)
     upper = lower + 1
-    objective_best = block_bounds(edges, lower, upper, objective, maximize=maximize)
+    objective_best = _bounds(edges, lower, upper, objective, maximize, gains)
     if objective_best is None:
         return None  # no declared monotonicity: nothing can be bounded
     keep = np.ones(n_blocks, dtype=bool)
     for c in constraints:
-        best = block_bounds(edges, lower, upper, c.metric, maximize=c.wants_large)
+        best = _bounds(edges, lower, upper, c.metric, c.wants_large, gains)
         if best is not None:  # unknown monotonicity: the constraint may hold anywhere
             keep &= may_reach(best, c.bound, maximize=c.wants_large)
     selection = select_rows(edges, objective, tuple(constraints), maximize=maximize)
@@ -565,10 +748,59 @@ def bins_to_refine(
     return keep
 
 
+def _is_value(metric: BoundMetric) -> bool:
+    """Whether ``metric`` is the built-in ``"value"`` (the total of per-row values)."""
+    return metric.name == "value" and tuple(metric.columns) == ("value",)
+
+
+def _bounds(
+    edges: CountsLike,
+    lower: IntArray,
+    upper: IntArray,
+    metric: BoundMetric,
+    maximize: bool,
+    gains: tuple[FloatArray, FloatArray] | None,
+) -> FloatArray | None:
+    """:func:`block_bounds`, or for the metric ``"value"`` :func:`_value_bounds`."""
+    if gains is not None and _is_value(metric):
+        return _value_bounds(edges, lower, gains, maximize=maximize)
+    return block_bounds(edges, lower, upper, metric, maximize=maximize)
+
+
+def _value_bounds(
+    edges: CountsLike,
+    lower: IntArray,
+    gains: tuple[FloatArray, FloatArray],
+    *,
+    maximize: bool,
+) -> FloatArray:
+    """The best total value of any row inside each bin.
+
+    Flagging a row changes the total by its gain ``w * (flagged value - unflagged
+    value)``; a row inside bin ``j`` flags the rows above edge ``lower[j]`` plus some
+    of the bin's, so its value lies between the edge's value plus the sum of the
+    bin's negative gains and plus the sum of its positive gains.
+    """
+    column = getattr(edges, "column", None)
+    value = column("value") if callable(column) else None
+    assert value is not None  # the engine gives its edges the value column
+    start = np.asarray(value[lower], dtype=np.float64)
+    out: FloatArray = start + (gains[0] if maximize else gains[1])
+    return out
+
+
 # ---------------------------------------------------------------------------- engine
-def _full(score: Scores, is_positive: BoolArray, weight: Weights) -> PartialSweep:
-    thresholds, tp, fp = sweep_with_top(np.asarray(score, dtype=np.float64), is_positive, weight)
-    return PartialSweep(thresholds, tp, fp)
+ValueColumn = Callable[[Any, Any, Sequence[FloatArray]], Any]
+
+
+def _full(
+    score: Scores, is_positive: BoolArray, weight: Weights, extra: FloatArray | None = None
+) -> PartialSweep:
+    wide = np.asarray(score, dtype=np.float64)
+    if extra is None:
+        return PartialSweep(*sweep_with_top(wide, is_positive, weight))
+    thresholds, tp, fp, sums = sweep_with_extra(wide, is_positive, weight, list(extra))
+    return PartialSweep(thresholds, tp, fp, extra=tuple(sums))
 
 
 @dataclass(frozen=True)
@@ -582,23 +814,37 @@ class _Blocks:
     rows: IntArray
     level: IntArray
     cell: IntArray
+    extra: FloatArray  # shape (blocks, n_extra): per-block sums of the extra columns
 
     def __len__(self) -> int:
         return len(self.lower)
 
-    def edges(self) -> CountTable:
-        """Exact counts at every block edge: cumulative from the top, row 0 flags nothing."""
+    def edges(self, value_column: ValueColumn | None = None, n_values: int = 0) -> CountTable:
+        """Exact counts at every block edge: cumulative from the top, row 0 flags nothing.
+
+        With ``value_column``, the edges also carry the ``"value"`` column, built from
+        the cumulative sums of the first ``n_values`` extra columns.
+        """
         pos, neg = self.positive, self.negative
         tp = np.concatenate(([pos.dtype.type(0)], np.cumsum(pos)))
         fp = np.concatenate(([neg.dtype.type(0)], np.cumsum(neg)))
-        return CountTable(tp, fp, tp[-1].item(), fp[-1].item())
+        if value_column is None:
+            return CountTable(tp, fp, tp[-1].item(), fp[-1].item())
+        sums = [np.concatenate(([0.0], np.cumsum(self.extra[:, k]))) for k in range(n_values)]
+        columns = {"value": value_column(tp, fp, sums)}
+        return CountTable(tp, fp, tp[-1].item(), fp[-1].item(), columns=columns)
+
+    def gains(self) -> tuple[FloatArray, FloatArray]:
+        """Per block, the sums of its rows' positive and negative flag gains (the last
+        two extra columns)."""
+        return self.extra[:, -2], self.extra[:, -1]
 
     def take(self, mask: BoolArray) -> _Blocks:
         """The blocks where ``mask`` holds."""
         return _Blocks(*(getattr(self, f)[mask] for f in _BLOCK_FIELDS))
 
 
-_BLOCK_FIELDS = ("lower", "upper", "positive", "negative", "rows", "level", "cell")
+_BLOCK_FIELDS = ("lower", "upper", "positive", "negative", "rows", "level", "cell", "extra")
 
 
 def _blocks_of(hist: Histogram, layout: BinLayout, index: int, level: Level) -> _Blocks:
@@ -615,6 +861,7 @@ def _blocks_of(hist: Histogram, layout: BinLayout, index: int, level: Level) -> 
         hist.rows[cells],
         np.full(len(cells), index, dtype=np.int64),
         cells.astype(np.int64),
+        np.zeros((len(cells), 0)) if hist.extra is None else hist.extra[:, cells].T,
     )
 
 
@@ -640,12 +887,17 @@ def _score_ranges(blocks: _Blocks, top: int) -> tuple[FloatArray, FloatArray] | 
 
 
 def _splice(
-    blocks: _Blocks, sorted_: BoolArray, sub: tuple[FloatArray, Counts, Counts]
-) -> tuple[FloatArray, Counts, Counts, BoolArray, IntArray]:
+    blocks: _Blocks,
+    sorted_: BoolArray,
+    sub: tuple[FloatArray, Counts, Counts],
+    sub_extra: Sequence[FloatArray] = (),
+) -> tuple[FloatArray, Counts, Counts, BoolArray, IntArray, tuple[FloatArray, ...]]:
     """Merge edge rows of blocks not sorted with the exact rows of the sorted ones.
 
     Each output row adds its own counts (a whole block, or one run of equal scores)
-    to the rows above, from the top down, as the sort engine accumulates.
+    to the rows above, from the top down, as the sort engine accumulates. The
+    cumulative extra columns of the sorted rows (``sub_extra``) are spliced likewise
+    with the blocks' sums of the same columns.
     """
     sub_t, sub_tp, sub_fp = sub
     run_t = sub_t[1:]  # row 0 of a sweep is "flag nothing"; the rest are runs
@@ -665,12 +917,18 @@ def _splice(
     tp[0] = fp[0] = 0
     np.cumsum(np.concatenate((blocks.positive[plain], run_tp))[order], out=tp[1:])
     np.cumsum(np.concatenate((blocks.negative[plain], run_fp))[order], out=fp[1:])
+    sums = []
+    for k, column in enumerate(sub_extra):
+        total = np.zeros(n + 1, dtype=np.float64)
+        parts = np.concatenate((blocks.extra[plain, k], np.diff(column)))[order]
+        np.cumsum(parts, out=total[1:])
+        sums.append(total)
     # A row is at an observed score if it came from a sort, or its block is one key.
     one_key = blocks.lower[plain] == blocks.upper[plain]
     observed = np.empty(n + 1, dtype=bool)
     observed[0] = True
     observed[1:] = np.concatenate((one_key, np.ones(len(run_t), bool)))[order]
-    return thresholds, tp, fp, observed, block[order]
+    return thresholds, tp, fp, observed, block[order], tuple(sums)
 
 
 def _split(parent: Level, parents: IntArray, bits: int) -> Level:
@@ -685,25 +943,33 @@ def _split(parent: Level, parents: IntArray, bits: int) -> Level:
 
 
 def _sorted_rows(
-    score: Scores,
-    is_positive: BoolArray,
-    weight: Weights,
+    source: Source,
     layout: BinLayout,
     levels: Sequence[Level],
     blocks: _Blocks,
     keep: BoolArray,
-) -> tuple[tuple[FloatArray, Any, Any], int]:
-    """The sort engine's sweep of the rows in the kept blocks, and how many rows."""
+    n_values: int = 0,
+) -> tuple[tuple[FloatArray, Any, Any], tuple[FloatArray, ...], int]:
+    """The sort engine's sweep of the rows in the kept blocks (with the cumulative sums
+    of the first ``n_values`` extra columns), and how many rows."""
     kept = blocks.take(keep)
     if not len(kept):  # every block that matters is one key: nothing to sort
         zero_tp = np.zeros(1, dtype=blocks.positive.dtype)
-        return (np.array([np.inf]), zero_tp, np.zeros(1, dtype=blocks.negative.dtype)), 0
+        zeros = tuple(np.zeros(1) for _ in range(n_values))
+        return (np.array([np.inf]), zero_tp, np.zeros(1, dtype=blocks.negative.dtype)), zeros, 0
     chosen = [np.zeros(level.n_cells, dtype=bool) for level in levels]
     for index, cell in zip(kept.level, kept.cell, strict=True):
         chosen[index][cell] = True
     ranges = _score_ranges(kept, layout.top)
-    rows = _rows_in_cells(score, is_positive, weight, layout, levels, chosen, ranges)
-    return sweep_with_top(*rows), len(rows[0])
+    if not n_values:
+        rows = source.rows_in(layout, levels, chosen, ranges)
+        return sweep_with_top(*rows), (), len(rows[0])
+    from ._source import ArraySource
+
+    assert isinstance(source, ArraySource)  # only arrays carry value columns so far
+    score, is_positive, weight, extra = source.rows_with_extra(layout, levels, chosen, ranges)
+    thresholds, tp, fp, sums = sweep_with_extra(score, is_positive, weight, list(extra[:n_values]))
+    return (thresholds, tp, fp), tuple(sums), len(score)
 
 
 def _first_level_edges(blocks: _Blocks, row_block: IntArray, layout: BinLayout) -> IntArray:
@@ -715,6 +981,27 @@ def _first_level_edges(blocks: _Blocks, row_block: IntArray, layout: BinLayout) 
     row_bin = ((blocks.lower - base) >> shift)[row_block].view(np.int64)
     last = np.flatnonzero(np.diff(row_bin, append=-1) != 0) + 1
     return np.concatenate(([0], last)).astype(np.int64)
+
+
+@dataclass(frozen=True)
+class ValueColumns:
+    """Per-row values (``values=``) as the histogram engine carries them.
+
+    Attributes
+    ----------
+    columns : sequence of k ndarray of float64, shape (n_samples,)
+        The columns summed along the sweep (``w * value`` on one class, 0 on the
+        other: :meth:`cutpoints._values.RowValues.extra_columns`).
+    gain : ndarray of float64, shape (n_samples,)
+        Each row's flag gain: ``w * (value if flagged - value if not flagged)``.
+    column : callable
+        ``column(tp, fp, sums)``: the ``"value"`` column of rows with these counts and
+        these cumulative sums of ``columns`` (a :class:`~cutpoints._values.ValueCurve`).
+    """
+
+    columns: Sequence[FloatArray]
+    gain: FloatArray
+    column: ValueColumn
 
 
 class HistogramEngine:
@@ -735,14 +1022,23 @@ class HistogramEngine:
         Sort the rows of the bins to refine once they are at most this many; above
         it, split the bins on the next key bits first (another counting pass). By
         default the larger of 65,536 and 1/32 of the rows: a counting pass costs about
-        as much as sorting 1/16 of the rows. Small values of all three exercise the
-        refinement in tests.
+        as much as sorting 1/16 of the rows; for a streamed source (files, clusters),
+        :data:`STREAM_SORT_ROWS`. Small values of these exercise the refinement in
+        tests.
+    max_rows : int, optional
+        A streamed source's cap on the rows held for refinement (default
+        :data:`STREAM_MAX_ROWS`, 4,194,304): above it the engine raises instead of
+        using memory that grows with the input.
     """
 
     name = "histogram"
 
     def __init__(
-        self, bits: int = BIN_BITS, full_share: float = _FULL_SHARE, sort_rows: int | None = None
+        self,
+        bits: int = BIN_BITS,
+        full_share: float = _FULL_SHARE,
+        sort_rows: int | None = None,
+        max_rows: int | None = None,
     ) -> None:
         if not (isinstance(bits, int) and 1 <= bits <= 24):
             msg = f"'bits' must be an integer from 1 to 24 (got {bits!r})"
@@ -753,14 +1049,18 @@ class HistogramEngine:
         if sort_rows is not None and not (isinstance(sort_rows, int) and sort_rows >= 0):
             msg = f"'sort_rows' must be a non-negative integer or None (got {sort_rows!r})"
             raise InvalidParameterError(msg)
+        if max_rows is not None and not (isinstance(max_rows, int) and max_rows >= 1):
+            msg = f"'max_rows' must be a positive integer or None (got {max_rows!r})"
+            raise InvalidParameterError(msg)
         self.bits = bits
         self.full_share = float(full_share)
         self.sort_rows = sort_rows
+        self.max_rows = max_rows
 
     def __repr__(self) -> str:
         return (
             f"HistogramEngine(bits={self.bits}, full_share={self.full_share}, "
-            f"sort_rows={self.sort_rows})"
+            f"sort_rows={self.sort_rows}, max_rows={self.max_rows})"
         )
 
     def sweep(
@@ -779,6 +1079,7 @@ class HistogramEngine:
         constraints: Sequence[Constraint] = (),
         maximize: bool,
         n_runners_up: int = 5,
+        values: ValueColumns | None = None,
     ) -> PartialSweep:
         """The rows of the exact curve that selecting ``objective`` can need.
 
@@ -794,6 +1095,11 @@ class HistogramEngine:
             The direction of optimization.
         n_runners_up : int, default=5
             How many runners-up must be exact too.
+        values : ValueColumns, optional
+            Per-row value columns (``values=``): summed per bin and along the sorted
+            rows, so the result's :attr:`PartialSweep.extra` holds their exact
+            cumulative sums at every row, and the metric ``"value"`` (objective or
+            constraint) is bounded per bin by the bin's flag gains.
 
         Returns
         -------
@@ -801,52 +1107,147 @@ class HistogramEngine:
             Every row that could be optimal, tied with the optimum or a runner-up, plus
             the edge rows of every bin; or the full curve when nothing can be bounded.
         """
-        is_positive = np.asarray(is_positive, dtype=bool)
-        n = len(score)
-        if objective.monotonicity is None or n == 0:
-            return _full(score, is_positive, weight)
-        layout = bin_layout(float(score.min()), float(score.max()), self.bits)
-        levels = [Level(layout.shift, 0, None, np.arange(layout.n_bins, dtype=np.uint64))]
-        first = _blocks_of(
-            histogram(score, is_positive, weight, layout, levels), layout, 0, levels[0]
+        from ._source import ArraySource
+
+        if values is None:
+            source = ArraySource(score, is_positive, weight)
+        else:
+            # One (k + 2, n) table: the value columns, then each row's gain split in its
+            # positive and negative part (their per-bin sums bound the value in a bin).
+            k = len(values.columns)
+            table = np.empty((k + 2, len(score)), dtype=np.float64)
+            for row, column in enumerate(values.columns):
+                table[row] = column
+            np.maximum(values.gain, 0.0, out=table[k])
+            np.minimum(values.gain, 0.0, out=table[k + 1])
+            source = ArraySource(score, is_positive, weight, extra=table)
+        return self.sweep_source(
+            source,
+            objective=objective,
+            constraints=constraints,
+            maximize=maximize,
+            n_runners_up=n_runners_up,
+            value_column=None if values is None else values.column,
         )
 
+    def sweep_source(
+        self,
+        source: Source,
+        *,
+        objective: BoundMetric | None = None,
+        constraints: Sequence[Constraint] = (),
+        maximize: bool = True,
+        n_runners_up: int = 5,
+        at: FloatArray | None = None,
+        value_column: ValueColumn | None = None,
+    ) -> PartialSweep:
+        """The driver: pass 0, counting passes, refinement, all through ``source``.
+
+        With ``objective``: the rows a selection can need (as :meth:`sweep_for`). Without
+        it: the bin edges plus the exact rows at the scores ``at`` (as the engine sees
+        them: negated for ``rule="<="``), for a curve of a big input.
+
+        An in-memory source (:class:`~cutpoints.engines._source.ArraySource`) may
+        instead sort every row (metrics without declared monotonicity, or bins to
+        refine that hold most rows). A streamed source never does: it splits cells on
+        further key bits (one counting pass each) until the rows to refine are at most
+        :data:`STREAM_SORT_ROWS`, and raises when more than ``max_rows`` (default
+        :data:`STREAM_MAX_ROWS`) rows would remain -- so its memory is bounded
+        whatever the input's size.
+
+        ``value_column`` (with a source whose summary has ``n_extra`` extra columns:
+        value columns, then each row's positive and negative flag gain) turns the
+        cumulative sums of the value columns into the ``"value"`` column at the bin
+        edges, so the metric ``"value"`` can be selected and bounded there.
+
+        Raises
+        ------
+        InvalidInputError
+            For a streamed source whose rows to refine exceed ``max_rows``.
+        """
+        from ._source import ArraySource
+
+        summary = source.summary()
+        n = summary.n_rows
+        in_memory = isinstance(source, ArraySource)
+        n_values = summary.n_extra - 2 if value_column is not None else 0
+        gains_known = value_column is not None
+        boundable = objective is not None and (
+            objective.monotonicity is not None or (gains_known and _is_value(objective))
+        )
+        if in_memory and (n == 0 or not boundable):
+            assert isinstance(source, ArraySource)
+            return self._full_of(source, n_values if gains_known else None)
+        layout = bin_layout(summary.low, summary.high, self.bits)
+        levels = [Level(layout.shift, 0, None, np.arange(layout.n_bins, dtype=np.uint64))]
+        first = _blocks_of(source.histogram(layout, levels), layout, 0, levels[0])
+        at_keys = None if at is None else np.sort(_keys_of(np.asarray(at, dtype=np.float64)))
+
         def refine(blocks: _Blocks) -> BoolArray:
-            keep = bins_to_refine(
-                blocks.edges(),
-                objective,
-                constraints,
-                maximize=maximize,
-                n_runners_up=n_runners_up,
-            )
-            assert keep is not None  # monotonicity was checked above
+            if objective is not None and boundable:
+                keep = bins_to_refine(
+                    blocks.edges(value_column, n_values),
+                    objective,
+                    constraints,
+                    maximize=maximize,
+                    n_runners_up=n_runners_up,
+                    gains=blocks.gains() if gains_known else None,
+                )
+                assert keep is not None  # boundability was checked above
+            elif objective is not None:
+                # Nothing bounds a bin: every row's counts are needed (streamed only).
+                keep = np.ones(len(blocks), dtype=bool)
+            else:
+                keep = _blocks_holding(blocks, at_keys)
             keep[0] = True  # the top block: the first row is then the highest score
             keep &= blocks.lower != blocks.upper  # a cell of one key is its only row
             return keep
 
-        sort_rows = max(1 << 16, n >> 5) if self.sort_rows is None else self.sort_rows
-        max_levels = max(_MAX_LEVELS, -(-64 // self.bits))
+        cap = STREAM_MAX_ROWS if self.max_rows is None else self.max_rows
+        if in_memory:
+            sort_rows = max(1 << 16, n >> 5) if self.sort_rows is None else self.sort_rows
+            max_levels = max(_MAX_LEVELS, -(-64 // self.bits))
+        else:
+            sort_rows = STREAM_SORT_ROWS if self.sort_rows is None else self.sort_rows
+            sort_rows = min(sort_rows, cap)  # split further rather than exceed the cap
+            max_levels = max(_STREAM_MAX_LEVELS, -(-64 // self.bits))
         blocks, keep = first, refine(first)
         n_kept = min(int(blocks.rows[keep].sum()), n)  # estimates (weighted) round up
         # While the blocks that matter hold many rows, split them on the next key bits
-        # (one more counting pass) and bound again; stop when a split stops paying.
+        # (one more counting pass) and bound again; in memory, stop when a split stops
+        # paying (sorting them all is the fallback); streamed, go on while it narrows.
         while n_kept > sort_rows and len(levels) < max_levels and levels[-1].shift > 0:
             kept = blocks.take(keep)
             if (kept.level != len(levels) - 1).any():
                 break  # an older block came back: splitting is not narrowing things down
             levels.append(_split(levels[-1], np.sort(kept.cell), self.bits))
-            hist = histogram(score, is_positive, weight, layout, levels)
+            hist = source.histogram(layout, levels)
             blocks = _joined(
                 blocks.take(~keep), _blocks_of(hist, layout, len(levels) - 1, levels[-1])
             )
             keep = refine(blocks)
             before, n_kept = n_kept, min(int(blocks.rows[keep].sum()), n)
-            if n_kept > before // 2:
+            if in_memory and n_kept > before // 2:
                 break
-        if n_kept > self.full_share * n:
-            return _full(score, is_positive, weight)
-        sub, n_sorted = _sorted_rows(score, is_positive, weight, layout, levels, blocks, keep)
-        thresholds, tp, fp, observed, row_block = _splice(blocks, keep, sub)
+        if in_memory and n_kept > self.full_share * n:
+            assert isinstance(source, ArraySource)
+            return self._full_of(source, n_values if gains_known else None)
+        if not in_memory and n_kept > cap:
+            what = "the curve" if objective is None else f"metric {objective.name!r}"
+            why = (
+                " (it declares no monotonicity in tp and fp, so every distinct score is needed)"
+                if objective is not None and objective.monotonicity is None
+                else ""
+            )
+            msg = (
+                f"'max_rows' must be at least the rows to refine for {what}{why}: "
+                f"{n_kept:,} rows would have to be held in memory (got max_rows={cap:,}). "
+                "Raise the limit "
+                "(HistogramEngine(max_rows=...)) or read the data into memory."
+            )
+            raise InvalidInputError(msg)
+        sub, sub_extra, n_sorted = _sorted_rows(source, layout, levels, blocks, keep, n_values)
+        thresholds, tp, fp, observed, row_block, sums = _splice(blocks, keep, sub, sub_extra)
         # The bottom block's lower edge is the lowest score itself: an observed value.
         observed[-1] = True
         return PartialSweep(
@@ -860,4 +1261,27 @@ class HistogramEngine:
             n_refined_bins=int(keep.sum()),
             n_refined_rows=n_sorted,
             n_levels=len(levels),
+            extra=sums if value_column is not None else None,
         )
+
+    @staticmethod
+    def _full_of(source: Any, n_values: int | None) -> PartialSweep:
+        """The full sweep of an in-memory source (with its ``n_values`` value columns;
+        None: no values)."""
+        extra = None if n_values is None else source.extra[:n_values]
+        return _full(source.score, source.is_positive, source.weight, extra)
+
+
+def _blocks_holding(blocks: _Blocks, keys: KeyArray | None) -> BoolArray:
+    """Which blocks hold at least one of ``keys`` (sorted)."""
+    keep = np.zeros(len(blocks), dtype=bool)
+    if keys is None or not len(keys) or not len(blocks):
+        return keep
+    # Blocks are highest first: the first block whose lower edge is <= the key.
+    ascending = blocks.lower[::-1]
+    j = np.searchsorted(ascending, keys, side="right") - 1
+    inside = j >= 0
+    j = j[inside]
+    hit = keys[inside] <= blocks.upper[::-1][j]
+    keep[len(blocks) - 1 - j[hit]] = True
+    return keep

@@ -1,0 +1,801 @@
+"""The compiled counting pass: score bits to bin, label bit and count, fused in one loop.
+
+The histogram engine's first counting pass (:func:`cutpoints.engines._histogram.histogram`
+at level 0) computes, per chunk of rows, each score's order-preserving key, its bin
+``(key - base) >> shift``, the slot ``2 * bin + label`` and a ``np.bincount`` -- five
+full-length temporaries per chunk. :func:`bin_counts` does the same in one loop compiled
+by numba: no temporaries, one read of each input column. The numpy pass stays the
+oracle: ``tests/test_compiled.py`` checks that both give the same tables, to the count
+and, for float weights, to the bit.
+
+Exactly the numpy pass's semantics:
+
+- a float32 score is keyed as the float64 it widens to (computed on its 32 bits, no
+  float64 copy); ``-0.0`` keys as ``+0.0``; negative scores order in reverse of their
+  magnitude; under a non-negative layout the sign is dropped, as there;
+- unweighted: row counts per class (int32 counters per thread, int64 totals); integer
+  weights: int64 sums (exact; the numpy pass sums them in float64, exact below 2**53,
+  then converts);
+- float weights: float64 sums **in the numpy pass's order** -- per chunk of ``_CHUNK``
+  rows, a sum in row order starting from zero; per group of ``_GROUP`` rows, the chunks'
+  sums added in order; the groups' tables added in group order. The groups are fixed, so
+  the sums do not depend on the number of threads;
+- rows per bin (``rows``) with weights that include zeros (a score whose rows all weigh
+  zero is still a threshold).
+
+Rows outside the layout's bins are counted, not written: :func:`bin_counts` raises.
+
+Threads: the kernels are compiled with ``nogil=True`` and run on a pool of Python
+threads (``CUTPOINTS_NUM_THREADS``, or :func:`~cutpoints.engines.limit_sort_threads`,
+caps them, like every other pass). numba's own ``prange`` would need a threading layer:
+GNU OpenMP (the default here) is not fork-safe, the workqueue layer is not thread-safe,
+and neither honours a per-context thread limit; Python threads are safe and measured as
+fast (``docs/dependencies.md``).
+
+numba is imported on the first call only (``import cutpoints`` stays light), and the
+kernels are compiled with ``cache=True``: the first call in a fresh environment compiles
+them (seconds), later processes load the cached machine code but still pay numba's
+start-up (about a second): :func:`worthwhile` says when that pays off.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from ..errors import InvalidInputError, InvalidParameterError
+from ._sort import sort_threads
+
+__all__ = ["AVAILABLE", "COLD_START_ROWS", "bin_counts", "worthwhile"]
+
+IntArray = npt.NDArray[np.int64]
+Table = npt.NDArray[np.int64] | npt.NDArray[np.float64]
+
+_CHUNK = 1 << 18  # the numpy pass's rows per chunk: float sums follow its order
+_GROUP = 1 << 22  # the numpy pass's rows per task (fixed, so independent of threads)
+_MAX_PART = 1 << 30  # rows per unweighted part: its int32 counters cannot overflow
+_MIN_ROWS_PER_THREAD = 1 << 16  # below this, a second thread costs more than it saves
+
+
+def _installed(name: str) -> bool:
+    """Whether ``name`` can be imported (found without importing it)."""
+    try:
+        return importlib.util.find_spec(name) is not None
+    except (ImportError, ValueError):  # ValueError: blocked in sys.modules
+        return False
+
+
+#: Whether the compiled pass can run here: numba is installed (it is imported, and the
+#: kernels compiled, on the first call of :func:`bin_counts`).
+AVAILABLE: bool = _installed("numba")
+
+#: Rows from which the compiled pass pays for numba's one-time start-up in a process
+#: (import, type registries, loading the cached kernels: about 1-2 s on 2 cores) within
+#: one counting pass; below it, the numpy pass runs until the kernels are loaded.
+COLD_START_ROWS = 50_000_000
+
+_lock = threading.Lock()
+_warm = False  # a kernel has run in this process: no start-up left to pay
+_kernels: dict[str, Callable[..., Any]] | None = None
+_pool: ThreadPoolExecutor | None = None
+_pool_size = 0
+
+
+# ---------------------------------------------------------------------------- kernels
+# Plain functions, compiled by numba on first use (see _compile). Each kernel handles
+# rows [start, stop) and returns how many of them fell outside the layout's cells (0 for
+# data the layout was made from; the caller raises otherwise). numba types: every key
+# quantity is uint64 -- mixing it with int64 would promote to float64.
+
+
+def _relative_key(  # pragma: no cover - compiled
+    bits32: Any,
+    bits64: Any,
+    i: int,
+    is32: bool,
+    nonnegative: bool,
+    base: Any,
+    base_low: Any,
+) -> Any:
+    """``key - base`` of row ``i``'s score, from its float32 or float64 bits.
+
+    A float32 is keyed as the float64 it widens to, computed on its bits: for a normal
+    float32 the float64 bits are the float32's with the exponent re-biased (+896) and
+    29 zero bits appended; zero stays zero; a subnormal float32 (rare) becomes a normal
+    float64 (:func:`_subnormal32`). ``-0.0`` keys as ``+0.0``.
+    """
+    high = np.uint64(1 << 63)
+    low_mask = np.uint64((1 << 63) - 1)
+    if is32:
+        u = np.uint64(bits32[i])
+        negative = u >= np.uint64(1 << 31)
+        m = u & np.uint64(0x7FFFFFFF)
+        if m >= np.uint64(0x00800000):
+            mag = (m + np.uint64(896 << 23)) << np.uint64(29)
+        elif m == np.uint64(0):
+            mag = np.uint64(0)
+        else:
+            mag = _subnormal32(m)
+    else:
+        u = bits64[i]
+        negative = u >= high
+        mag = u & low_mask
+    if nonnegative:
+        return mag - base_low  # the sign is dropped, as in the numpy pass (-0.0 is +0.0)
+    if negative and mag != np.uint64(0):
+        return (low_mask - mag) - base  # ~bits: negative scores in reverse of magnitude
+    return (mag | high) - base
+
+
+def _subnormal32(m: Any) -> Any:  # pragma: no cover - compiled
+    """The float64 bits of the subnormal float32 whose bits are ``m`` (``0 < m < 2**23``).
+
+    Its value is ``m * 2**-149``; as a float64 it is normal: with ``p`` the index of
+    ``m``'s top bit, exponent ``p - 149`` (biased: ``p + 874``) and the bits below ``p``
+    as the mantissa's top bits. Integer arithmetic only (an array or a call in the hot
+    loop would cost 3x).
+    """
+    p = np.uint64(0)
+    t = m
+    while t > np.uint64(1):
+        t >>= np.uint64(1)
+        p += np.uint64(1)
+    mantissa = (m ^ (np.uint64(1) << p)) << (np.uint64(52) - p)
+    return ((p + np.uint64(874)) << np.uint64(52)) | mantissa
+
+
+# The loops take ``is32`` and ``nonnegative`` as constants: the kernels below call them
+# once per combination and numba inlines them, so each loop is compiled without those
+# branches (branches on run-time flags inside the loop cost 1.5-2x).
+
+
+def _unweighted_loop(  # pragma: no cover - compiled
+    bits32: Any,
+    bits64: Any,
+    is_positive: Any,
+    start: int,
+    stop: int,
+    base: Any,
+    shift: Any,
+    is32: bool,
+    nonnegative: bool,
+    n_cells: Any,
+    table: Any,
+) -> int:
+    base_low = base & np.uint64((1 << 63) - 1)
+    outside = 0
+    # Slices, indexed from 0 by a range numba knows is non-negative: no wrap-around
+    # checks in the loop (range(start, stop) costs 1.5x).
+    b32, b64 = bits32[start:stop] if is32 else bits32, bits64 if is32 else bits64[start:stop]
+    labels = is_positive[start:stop]
+    for i in range(stop - start):
+        rel = _relative_key(b32, b64, i, is32, nonnegative, base, base_low)
+        cell = rel >> shift
+        if cell >= n_cells:
+            outside += 1
+            continue
+        table[2 * np.int64(cell) + np.int64(labels[i])] += 1
+    return outside
+
+
+def _weighted_loop(  # pragma: no cover - compiled
+    bits32: Any,
+    bits64: Any,
+    is_positive: Any,
+    weight: Any,
+    start: int,
+    stop: int,
+    base: Any,
+    shift: Any,
+    is32: bool,
+    nonnegative: bool,
+    n_cells: Any,
+    table: Any,
+    rows: Any,
+    count_rows: bool,
+    zeros: Any,
+) -> int:
+    base_low = base & np.uint64((1 << 63) - 1)
+    outside = 0
+    n_zero = 0
+    b32, b64 = bits32[start:stop] if is32 else bits32, bits64 if is32 else bits64[start:stop]
+    labels, weights = is_positive[start:stop], weight[start:stop]
+    for i in range(stop - start):
+        rel = _relative_key(b32, b64, i, is32, nonnegative, base, base_low)
+        cell = rel >> shift
+        if cell >= n_cells:
+            outside += 1
+            continue
+        c = np.int64(cell)
+        w = weights[i]
+        if not w > 0:
+            n_zero += 1
+        table[2 * c + np.int64(labels[i])] += w
+        if count_rows:
+            rows[c] += 1
+    zeros[0] += n_zero
+    return outside
+
+
+def _count_weighted(  # pragma: no cover - compiled
+    bits32: Any,
+    bits64: Any,
+    is_positive: Any,
+    weight: Any,
+    start: int,
+    stop: int,
+    base: Any,
+    shift: Any,
+    nonnegative: bool,
+    n_cells: Any,
+    table: Any,
+    rows: Any,
+    count_rows: bool,
+    zeros: Any,
+) -> int:
+    """Weights summed in row order into ``table`` (int64 or float64)."""
+    if len(bits32):
+        if nonnegative:
+            return _weighted_loop(
+                bits32,
+                bits64,
+                is_positive,
+                weight,
+                start,
+                stop,
+                base,
+                shift,
+                True,
+                True,
+                n_cells,
+                table,
+                rows,
+                count_rows,
+                zeros,
+            )
+        return _weighted_loop(
+            bits32,
+            bits64,
+            is_positive,
+            weight,
+            start,
+            stop,
+            base,
+            shift,
+            True,
+            False,
+            n_cells,
+            table,
+            rows,
+            count_rows,
+            zeros,
+        )
+    if nonnegative:
+        return _weighted_loop(
+            bits32,
+            bits64,
+            is_positive,
+            weight,
+            start,
+            stop,
+            base,
+            shift,
+            False,
+            True,
+            n_cells,
+            table,
+            rows,
+            count_rows,
+            zeros,
+        )
+    return _weighted_loop(
+        bits32,
+        bits64,
+        is_positive,
+        weight,
+        start,
+        stop,
+        base,
+        shift,
+        False,
+        False,
+        n_cells,
+        table,
+        rows,
+        count_rows,
+        zeros,
+    )
+
+
+# One kernel per score width and layout sign, each compiled (and cached) on its first
+# use only: a fresh environment compiles the one it needs (float32 probabilities: the
+# non-negative float32 kernel), not all four.
+
+
+def _unweighted_f32_nonnegative(  # pragma: no cover - compiled
+    bits32: Any,
+    bits64: Any,
+    is_positive: Any,
+    start: int,
+    stop: int,
+    base: Any,
+    shift: Any,
+    n_cells: Any,
+    table: Any,
+) -> int:
+    return _unweighted_loop(
+        bits32, bits64, is_positive, start, stop, base, shift, True, True, n_cells, table
+    )
+
+
+def _unweighted_f32_signed(  # pragma: no cover - compiled
+    bits32: Any,
+    bits64: Any,
+    is_positive: Any,
+    start: int,
+    stop: int,
+    base: Any,
+    shift: Any,
+    n_cells: Any,
+    table: Any,
+) -> int:
+    return _unweighted_loop(
+        bits32, bits64, is_positive, start, stop, base, shift, True, False, n_cells, table
+    )
+
+
+def _unweighted_f64_nonnegative(  # pragma: no cover - compiled
+    bits32: Any,
+    bits64: Any,
+    is_positive: Any,
+    start: int,
+    stop: int,
+    base: Any,
+    shift: Any,
+    n_cells: Any,
+    table: Any,
+) -> int:
+    return _unweighted_loop(
+        bits32, bits64, is_positive, start, stop, base, shift, False, True, n_cells, table
+    )
+
+
+def _unweighted_f64_signed(  # pragma: no cover - compiled
+    bits32: Any,
+    bits64: Any,
+    is_positive: Any,
+    start: int,
+    stop: int,
+    base: Any,
+    shift: Any,
+    n_cells: Any,
+    table: Any,
+) -> int:
+    return _unweighted_loop(
+        bits32, bits64, is_positive, start, stop, base, shift, False, False, n_cells, table
+    )
+
+
+def _weighted_f32_nonnegative(  # pragma: no cover - compiled
+    bits32: Any,
+    bits64: Any,
+    is_positive: Any,
+    weight: Any,
+    start: int,
+    stop: int,
+    base: Any,
+    shift: Any,
+    n_cells: Any,
+    table: Any,
+    rows: Any,
+    count_rows: bool,
+    zeros: Any,
+) -> int:
+    return _weighted_loop(
+        bits32,
+        bits64,
+        is_positive,
+        weight,
+        start,
+        stop,
+        base,
+        shift,
+        True,
+        True,
+        n_cells,
+        table,
+        rows,
+        count_rows,
+        zeros,
+    )
+
+
+def _weighted_f32_signed(  # pragma: no cover - compiled
+    bits32: Any,
+    bits64: Any,
+    is_positive: Any,
+    weight: Any,
+    start: int,
+    stop: int,
+    base: Any,
+    shift: Any,
+    n_cells: Any,
+    table: Any,
+    rows: Any,
+    count_rows: bool,
+    zeros: Any,
+) -> int:
+    return _weighted_loop(
+        bits32,
+        bits64,
+        is_positive,
+        weight,
+        start,
+        stop,
+        base,
+        shift,
+        True,
+        False,
+        n_cells,
+        table,
+        rows,
+        count_rows,
+        zeros,
+    )
+
+
+def _weighted_f64_nonnegative(  # pragma: no cover - compiled
+    bits32: Any,
+    bits64: Any,
+    is_positive: Any,
+    weight: Any,
+    start: int,
+    stop: int,
+    base: Any,
+    shift: Any,
+    n_cells: Any,
+    table: Any,
+    rows: Any,
+    count_rows: bool,
+    zeros: Any,
+) -> int:
+    return _weighted_loop(
+        bits32,
+        bits64,
+        is_positive,
+        weight,
+        start,
+        stop,
+        base,
+        shift,
+        False,
+        True,
+        n_cells,
+        table,
+        rows,
+        count_rows,
+        zeros,
+    )
+
+
+def _weighted_f64_signed(  # pragma: no cover - compiled
+    bits32: Any,
+    bits64: Any,
+    is_positive: Any,
+    weight: Any,
+    start: int,
+    stop: int,
+    base: Any,
+    shift: Any,
+    n_cells: Any,
+    table: Any,
+    rows: Any,
+    count_rows: bool,
+    zeros: Any,
+) -> int:
+    return _weighted_loop(
+        bits32,
+        bits64,
+        is_positive,
+        weight,
+        start,
+        stop,
+        base,
+        shift,
+        False,
+        False,
+        n_cells,
+        table,
+        rows,
+        count_rows,
+        zeros,
+    )
+
+
+def _count_float_weights(  # pragma: no cover - compiled
+    bits32: Any,
+    bits64: Any,
+    is_positive: Any,
+    weight: Any,
+    start: int,
+    stop: int,
+    base: Any,
+    shift: Any,
+    nonnegative: bool,
+    n_cells: Any,
+    table: Any,
+    chunk_table: Any,
+    rows: Any,
+    count_rows: bool,
+    zeros: Any,
+    chunk: int,
+) -> int:
+    """Float weights: per chunk of ``chunk`` rows a fresh sum, added to ``table``.
+
+    ``[start, stop)`` is one group of the numpy pass; ``table`` starts at zero.
+    """
+    outside = 0
+    for a in range(start, stop, chunk):
+        b = min(a + chunk, stop)
+        chunk_table[:] = 0.0
+        outside += _count_weighted(
+            bits32,
+            bits64,
+            is_positive,
+            weight,
+            a,
+            b,
+            base,
+            shift,
+            nonnegative,
+            n_cells,
+            chunk_table,
+            rows,
+            count_rows,
+            zeros,
+        )
+        table += chunk_table  # like the numpy pass's ``by_class += np.bincount(...)``
+    return outside
+
+
+def _compile() -> dict[str, Callable[..., Any]]:
+    """The compiled kernels (imports numba; compiles, or loads from the cache, lazily)."""
+    global _kernels
+    with _lock:
+        if _kernels is None:
+            global AVAILABLE
+            try:
+                import numba
+            except ImportError:
+                AVAILABLE = False  # installed but broken (say, a newer numpy than it knows)
+                raise
+
+            jit = numba.njit(nogil=True, cache=True, boundscheck=False)
+            # Kernels call helpers through this module's globals, which numba resolves
+            # when it compiles: point those names at the compiled helpers first.
+            module = globals()
+            inline = numba.njit(inline="always")
+            module["_subnormal32"] = inline(_subnormal32)
+            module["_relative_key"] = inline(_relative_key)
+            module["_unweighted_loop"] = inline(_unweighted_loop)
+            module["_weighted_loop"] = inline(_weighted_loop)
+            module["_count_weighted"] = jit(_count_weighted)
+            _kernels = {"float": jit(_count_float_weights)}
+            for kind in ("unweighted", "weighted"):
+                for width in ("f32", "f64"):
+                    for sign in ("nonnegative", "signed"):
+                        name = f"{kind}_{width}_{sign}"
+                        _kernels[name] = jit(module[f"_{name}"])
+        return _kernels
+
+
+def worthwhile(n_rows: int) -> bool:
+    """Whether to count ``n_rows`` rows with :func:`bin_counts` rather than numpy.
+
+    True when numba is installed and either the kernels already ran in this process or
+    the input is large enough (:data:`COLD_START_ROWS`) to repay numba's start-up.
+
+    Examples
+    --------
+    >>> from cutpoints.engines._compiled import AVAILABLE, worthwhile
+    >>> worthwhile(10**9) == AVAILABLE
+    True
+    """
+    return AVAILABLE and (_warm or n_rows >= COLD_START_ROWS)
+
+
+# ---------------------------------------------------------------------------- driver
+def _map(task: Callable[[int, int], Any], parts: list[tuple[int, int]]) -> list[Any]:
+    """``task(start, stop)`` over ``parts``, in order, on up to ``sort_threads()`` threads."""
+    global _pool, _pool_size
+    threads = min(sort_threads(), len(parts))
+    if threads <= 1:
+        return [task(a, b) for a, b in parts]
+    with _lock:
+        if _pool is None or _pool_size < threads:
+            _pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="cutpoints-bins")
+            _pool_size = threads
+        pool = _pool
+    return list(pool.map(lambda part: task(*part), parts))
+
+
+def _even_parts(n: int) -> list[tuple[int, int]]:
+    """Contiguous ranges, one per thread (for sums whose order does not matter).
+
+    More parts where one would pass 2**30 rows: each part counts in int32.
+    """
+    k = max(1, min(sort_threads(), n // _MIN_ROWS_PER_THREAD), -(-n // _MAX_PART))
+    cuts = [n * i // k for i in range(k + 1)]
+    return [(cuts[i], cuts[i + 1]) for i in range(k) if cuts[i] < cuts[i + 1]] or [(0, 0)]
+
+
+def bin_counts(
+    score: npt.NDArray[np.float32] | npt.NDArray[np.float64],
+    is_positive: npt.NDArray[np.bool_],
+    weight: npt.NDArray[np.float64] | npt.NDArray[np.int64] | None,
+    *,
+    base: int,
+    shift: int,
+    nonnegative: bool,
+    n_cells: int,
+    count_rows: bool | None = None,
+) -> tuple[Table, Table, IntArray | None]:
+    """Per-bin class totals of the histogram engine's first pass, in one compiled loop.
+
+    Each row's bin is ``(key - base) >> shift``, where ``key`` is the order-preserving
+    uint64 key of its score read as float64 (:func:`cutpoints.engines._histogram.bin_layout`
+    gives ``base``, ``shift``, ``nonnegative`` and ``n_cells``).
+
+    Parameters
+    ----------
+    score : ndarray of float32 or float64, shape (n_rows,)
+        Finite scores (validated upstream).
+    is_positive : ndarray of bool, shape (n_rows,)
+    weight : ndarray of float64 or int64, shape (n_rows,), or None
+        Non-negative weights; None counts rows.
+    base, shift : int
+        The layout's key of its lowest score and the bits dropped to reach a bin.
+    nonnegative : bool
+        Every score of the layout is ``>= 0`` (keys are the float's bits, sign cleared).
+    n_cells : int
+        Number of bins: every row must fall in ``[0, n_cells)``.
+    count_rows : bool or None, default None
+        Also count rows per bin when weighted. None: when some weight is zero.
+
+    Returns
+    -------
+    positive, negative : ndarray of shape (n_cells,)
+        Per bin: rows (int64) without weights, the sum of integer weights (int64), or of
+        float weights (float64, summed in the numpy pass's order: the same bits).
+    rows : ndarray of int64, shape (n_cells,), or None
+        Rows per bin, when weighted and counted (see ``count_rows``); None otherwise
+        (without weights, ``positive + negative`` are the rows).
+
+    Raises
+    ------
+    InvalidInputError
+        If a score falls outside the layout's bins.
+    ImportError
+        If numba is not installed (check :data:`AVAILABLE` first).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from cutpoints.engines._compiled import bin_counts
+    >>> from cutpoints.engines._histogram import bin_layout
+    >>> score = np.array([0.1, 0.4, 0.4, 0.9])
+    >>> layout = bin_layout(0.1, 0.9, bits=2)
+    >>> positive, negative, rows = bin_counts(
+    ...     score, np.array([False, True, False, True]), None,
+    ...     base=layout.base, shift=layout.shift,
+    ...     nonnegative=layout.nonnegative, n_cells=layout.n_bins)
+    >>> layout.n_bins, positive.tolist(), negative.tolist(), rows
+    (4, [0, 0, 1, 1], [1, 0, 1, 0], None)
+    """
+    if np.asarray(score).dtype not in (np.float32, np.float64):
+        msg = f"'score' must be float32 or float64 (got dtype {np.asarray(score).dtype})"
+        raise InvalidParameterError(msg)
+    n = len(score)
+    if len(is_positive) != n or (weight is not None and len(weight) != n):
+        msg = f"'is_positive' and 'weight' must have the length of 'score' ({n:,})"
+        raise InvalidParameterError(msg)
+    if n_cells < 1 or not 0 <= shift < 64 or not 0 <= base < 1 << 64:
+        msg = f"'n_cells', 'shift', 'base' out of range (got {n_cells!r}, {shift!r}, {base!r})"
+        raise InvalidParameterError(msg)
+    global _warm
+    kernels = _compile()
+    _warm = True
+    x = np.ascontiguousarray(score)
+    # The score's bits: float32 keys from its 32 bits (no float64 copy), float64 from 64.
+    none32, none64 = np.zeros(0, dtype=np.uint32), np.zeros(0, dtype=np.uint64)
+    bits = (x.view(np.uint32), none64) if x.dtype == np.float32 else (none32, x.view(np.uint64))
+    labels = np.ascontiguousarray(is_positive, dtype=np.bool_)
+    key_args = (np.uint64(base), np.uint64(shift), np.uint64(n_cells))
+    variant = ("f32" if x.dtype == np.float32 else "f64") + (
+        "_nonnegative" if nonnegative else "_signed"
+    )
+    slots = 2 * n_cells
+
+    if weight is None:
+
+        def plain(a: int, b: int) -> tuple[npt.NDArray[np.int32], int]:
+            # int32 counters: half the table, so it stays in a core's cache (a part has
+            # fewer than 2**31 rows, see _even_parts).
+            table = np.zeros(slots, dtype=np.int32)
+            kernel = kernels["unweighted_" + variant]
+            return table, kernel(*bits, labels, a, b, *key_args, table)
+
+        parts = _map(plain, _even_parts(n))
+        by_class: Table = parts[0][0].astype(np.int64)
+        for table, _ in parts[1:]:
+            by_class += table
+        _check(sum(p[1] for p in parts), n_cells)
+        return by_class[1::2], by_class[0::2], None
+
+    integer = weight.dtype.kind in "iu"
+    # int32/int64 and float32/float64 weights are read as they are (no copy).
+    native = (np.int32, np.int64) if integer else (np.float32, np.float64)
+    w = np.ascontiguousarray(weight, dtype=None if weight.dtype in native else native[1])
+    # Row counts cost a second table in the loop: only where a weight is zero (one
+    # vectorized min, cheaper than counting rows always).
+    want_rows = bool(n and not w.min() > 0) if count_rows is None else count_rows
+
+    def weighted(a: int, b: int) -> tuple[Table, IntArray, int, int]:
+        rows = np.zeros(n_cells if want_rows else 1, dtype=np.int64)
+        zeros = np.zeros(1, dtype=np.int64)
+        if integer:
+            table: Table = np.zeros(slots, dtype=np.int64)
+            outside = kernels["weighted_" + variant](
+                *bits, labels, w, a, b, *key_args, table, rows, want_rows, zeros
+            )
+        else:
+            table = np.zeros(slots, dtype=np.float64)
+            chunk = np.empty(slots, dtype=np.float64)
+            outside = kernels["float"](
+                *bits,
+                labels,
+                w,
+                a,
+                b,
+                *key_args[:2],
+                bool(nonnegative),
+                key_args[2],
+                table,
+                chunk,
+                rows,
+                want_rows,
+                zeros,
+                _CHUNK,
+            )
+        return table, rows, int(zeros[0]), outside
+
+    if integer:
+        parts_w = _map(weighted, _even_parts(n))
+    else:
+        # Float sums: the numpy pass's fixed groups, added in group order.
+        parts_w = _map(weighted, [(a, min(a + _GROUP, n)) for a in range(0, max(n, 1), _GROUP)])
+    by_class = parts_w[0][0]
+    for table, *_ in parts_w[1:]:
+        by_class += table
+    _check(sum(p[3] for p in parts_w), n_cells)
+    rows_out: IntArray | None = None
+    if want_rows:
+        rows_out = parts_w[0][1]
+        for _, rows, *_ in parts_w[1:]:
+            rows_out += rows
+    return by_class[1::2], by_class[0::2], rows_out
+
+
+def _check(outside: int, n_cells: int) -> None:
+    if outside:
+        msg = (
+            f"'score' has {outside:,} values outside the layout's {n_cells:,} bins "
+            "(the layout must cover the scores' range)"
+        )
+        raise InvalidInputError(msg)
