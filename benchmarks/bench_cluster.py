@@ -1,0 +1,230 @@
+"""Cluster benchmark: exact F1 optima on Spark and Dask data, against their anchors.
+
+Run from the repository root::
+
+    python benchmarks/bench_cluster.py            # 1e7 rows; writes docs/benchmarks.md
+    python benchmarks/bench_cluster.py --big      # also 1e8 rows (slow: many minutes)
+    python benchmarks/bench_cluster.py --quick    # 1e6 rows; prints, does not touch the docs
+
+Spark (``local[2]``, driver memory 2g), on float32-valued probabilities written once to
+Parquet in a temporary folder (5% positives drawn from the score), each contender reads
+the same files:
+
+- cutpoints: ``find_cutpoint(cp.scan(df, label="y", score="p"), metric="f1")`` -- SQL
+  aggregations only (pass 0, one or more counting passes, one refining pass);
+- the exact SQL a user writes today: ``GROUP BY`` score, window cumulative sums of
+  positives and negatives, the best F1 (same answer: the threshold is checked);
+- MLlib's ``BinaryClassificationMetrics`` with ``numBins=0`` (its exact curve), timed on
+  ``areaUnderPR`` as in the issue (pyspark's wrapper has no ``fMeasureByThreshold``); it
+  is built from the DataFrame on the JVM side, so no Python row conversion is timed.
+
+Dask: a 2-worker ``LocalCluster`` (one thread each), float64 scores generated and
+persisted on the workers; ``find_cutpoint(y_dask, s_dask)`` vs ``find_cutpoint`` on the
+same rows as numpy arrays in this process (the histogram engine), same answer checked.
+
+Spark timings are single runs, Dask timings medians of three, after a warm-up of each
+contender at a small size (Spark's JIT and Dask's workers start cold); the machine is a
+shared 2-core VM.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import cutpoints as cp
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import fmt_seconds, write_section
+
+
+def timed(func: Any) -> tuple[float, Any]:
+    start = time.perf_counter()
+    out = func()
+    return time.perf_counter() - start, out
+
+
+# ---------------------------------------------------------------------------- Spark
+def spark_session() -> Any:
+    from pyspark.sql import SparkSession
+
+    os.environ["PYSPARK_PYTHON"] = sys.executable
+    session = (
+        SparkSession.builder.master("local[2]")
+        .appName("cutpoints-bench")
+        .config("spark.driver.memory", "2g")
+        .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
+        .getOrCreate()
+    )
+    session.sparkContext.setLogLevel("ERROR")
+    return session
+
+
+def spark_data(spark: Any, n: int, folder: str) -> Any:
+    from pyspark.sql import functions as F
+
+    p = F.rand(1).cast("float").cast("double")
+    y = (F.rand(2) < p * 0.1).cast("int")  # about 5% positives, more at high scores
+    spark.range(n).select(p.alias("p"), y.alias("y")).write.mode("overwrite").parquet(folder)
+    return spark.read.parquet(folder)
+
+
+def sql_window_f1(df: Any) -> tuple[float, float]:
+    """The exact SQL: group by score, cumulative sums from the top, best F1."""
+    from pyspark.sql import Window
+    from pyspark.sql import functions as F
+
+    n_positive = df.agg(F.sum("y")).first()[0]
+    counts = df.groupBy("p").agg(F.sum("y").alias("pos"), F.sum(1 - F.col("y")).alias("neg"))
+    top = Window.orderBy(F.desc("p")).rowsBetween(Window.unboundedPreceding, 0)
+    curve = counts.select(
+        "p", F.sum("pos").over(top).alias("tp"), F.sum("neg").over(top).alias("fp")
+    )
+    f1 = (2 * F.col("tp")) / (F.col("tp") + F.col("fp") + F.lit(n_positive))
+    # Ties of F1: the highest threshold, as cutpoints' default ties="highest".
+    best = curve.select("p", f1.alias("f1")).orderBy(F.desc("f1"), F.desc("p")).first()
+    return float(best["p"]), float(best["f1"])
+
+
+def mllib_area_under_pr(spark: Any, df: Any) -> float:
+    jvm = spark.sparkContext._jvm
+    frame = df.selectExpr("p AS score", "CAST(y AS DOUBLE) AS label")
+    metrics = jvm.org.apache.spark.mllib.evaluation.BinaryClassificationMetrics(frame._jdf)
+    return float(metrics.areaUnderPR())
+
+
+def bench_spark(sizes: list[int]) -> list[dict[str, Any]]:
+    spark = spark_session()
+    rows = []
+    folder = tempfile.mkdtemp(prefix="cutpoints-bench-spark-")
+    try:
+        warm = spark_data(spark, 100_000, os.path.join(folder, "warm"))
+        cp.find_cutpoint(cp.scan(warm, label="y", score="p"), metric="f1")
+        sql_window_f1(warm)
+        mllib_area_under_pr(spark, warm)
+        for n in sizes:
+            df = spark_data(spark, n, os.path.join(folder, f"n{n}"))
+            t_cp, cut = timed(
+                lambda df=df: cp.find_cutpoint(cp.scan(df, label="y", score="p"), metric="f1")
+            )
+            t_sql, (threshold, f1) = timed(lambda df=df: sql_window_f1(df))
+            t_ml, _ = timed(lambda df=df: mllib_area_under_pr(spark, df))
+            same = cut.threshold == threshold and abs(cut.score - f1) < 1e-12
+            row = {"n": n, "cutpoints": t_cp, "sql": t_sql, "mllib": t_ml, "same": same}
+            rows.append({**row, "levels": cut.curve.n_levels})
+            print(rows[-1], flush=True)
+    finally:
+        spark.sparkContext.cancelAllJobs()
+        spark.stop()
+        shutil.rmtree(folder, ignore_errors=True)
+    return rows
+
+
+# ---------------------------------------------------------------------------- Dask
+def bench_dask(sizes: list[int]) -> list[dict[str, Any]]:
+    import dask.array as da
+    from distributed import Client, LocalCluster
+
+    rows = []
+    with (
+        LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=None) as cluster,
+        Client(cluster) as client,
+    ):
+        for n in [100_000, *sizes]:
+            chunks = max(n // 16, 1)
+            rng = da.random.default_rng(0)
+            s = rng.random(n, chunks=chunks)
+            y = rng.random(n, chunks=chunks) < s * 0.1
+            s, y = client.persist([s, y])
+            runs = [timed(lambda s=s, y=y: cp.find_cutpoint(y, s, metric="f1")) for _ in range(3)]
+            t_dask, cut = statistics.median(t for t, _ in runs), runs[0][1]
+            s_np, y_np = s.compute(), y.compute()
+            runs = [
+                timed(
+                    lambda s_np=s_np, y_np=y_np: cp.find_cutpoint(
+                        y_np, s_np, metric="f1", engine="histogram"
+                    )
+                )
+                for _ in range(3)
+            ]
+            t_mem, want = statistics.median(t for t, _ in runs), runs[0][1]
+            if n == 100_000:
+                continue  # the warm-up: workers import cutpoints, caches fill
+            same = cut.threshold == want.threshold and (cut.tp, cut.fp) == (want.tp, want.fp)
+            rows.append({"n": n, "dask": t_dask, "memory": t_mem, "same": same})
+            print(rows[-1], flush=True)
+            client.cancel([s, y])
+    return rows
+
+
+# ---------------------------------------------------------------------------- report
+def markdown(spark_rows: list[dict[str, Any]], dask_rows: list[dict[str, Any]]) -> str:
+    lines = [
+        "## Cluster: Spark and Dask (exact F1 optimum)",
+        "",
+        "`python benchmarks/bench_cluster.py` (`--big` adds 1e8). Spark: one run each, Dask: "
+        "median of three, after a warm-up, on this shared 2-core VM; the goal (#11) is at "
+        "most 0.3× the exact SQL query's time on Spark, within 2× of in-memory on Dask.",
+        "",
+        "**Spark** (`local[2]`, driver memory 2g, float32-valued scores in Parquet):",
+        "",
+        "| rows | cutpoints (SQL aggregations) | exact SQL (group by + window) | MLlib "
+        "`areaUnderPR` (`numBins=0`) | cutpoints / SQL | same threshold |",
+        "|---|---|---|---|---|---|",
+    ]
+    for r in spark_rows:
+        lines.append(
+            f"| {r['n']:.0e} | {fmt_seconds(r['cutpoints'])} | {fmt_seconds(r['sql'])} | "
+            f"{fmt_seconds(r['mllib'])} | {r['cutpoints'] / r['sql']:.2f}× | "
+            f"{'yes' if r['same'] else 'NO'} |"
+        )
+    lines += [
+        "",
+        "**Dask** (2-worker `LocalCluster`, one thread each, data persisted on the workers):",
+        "",
+        "| rows | cutpoints on Dask | cutpoints in memory (histogram engine) | ratio | "
+        "same answer |",
+        "|---|---|---|---|---|",
+    ]
+    for r in dask_rows:
+        lines.append(
+            f"| {r['n']:.0e} | {fmt_seconds(r['dask'])} | {fmt_seconds(r['memory'])} | "
+            f"{r['dask'] / r['memory']:.2f}× | {'yes' if r['same'] else 'NO'} |"
+        )
+    lines += [
+        "",
+        "Where the time goes: cutpoints reads the data three times on either engine (pass 0 "
+        "for the score range and class totals, one counting pass, the refining pass), the "
+        "SQL query once plus a sort of every distinct score in one partition (its window "
+        "has no partition key). Dask adds a scheduling round trip to each pass, and its "
+        "partitions count with the numpy kernel, not the compiled one the in-memory engine "
+        "uses.",
+    ]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="1e6 rows; do not write docs")
+    parser.add_argument("--big", action="store_true", help="also 1e8 rows")
+    parser.add_argument("--only", choices=["spark", "dask"], help="run one half only")
+    args = parser.parse_args()
+    sizes = [1_000_000] if args.quick else [10_000_000] + ([100_000_000] if args.big else [])
+    spark_rows = [] if args.only == "dask" else bench_spark(sizes)
+    dask_rows = [] if args.only == "spark" else bench_dask(sizes)
+    text = markdown(spark_rows, dask_rows)
+    print(text)
+    if not args.quick and not args.only:
+        write_section("cluster-benchmark", text)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,421 @@
+"""The Dask source: exact thresholds over a Dask DataFrame or Dask arrays.
+
+Each counting pass runs the in-memory kernel (:func:`~._histogram.count_cells`) on every
+partition and adds the small per-cell tables up in a tree (``to_delayed`` + a tree sum
+of numpy partials; ``DataFrame.reduction`` with array partials was measured at 250 s
+and returned the wrong shape). The refining pass brings back only the rows inside the
+chosen cells. ``dask.compute`` runs the graphs, so the current ``distributed.Client``
+is used when there is one, and the local scheduler otherwise. Partials are combined in
+partition order, so float sums do not depend on the scheduler.
+
+Functions sent to workers are module-level (picklable by reference).
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
+
+import numpy as np
+
+from .._validation import _distinct_labels
+from ..errors import InvalidInputError
+from ._cluster import PartFacts, check_columns, check_score_type, merge_facts, summarize
+from ._histogram import BinLayout, Histogram, Level, _rows_in_cells, count_cells, finish_histogram
+from ._source import Batch, BoolArray, Ranges, Rows, SourceSummary
+
+__all__ = ["DaskSource"]
+
+T = TypeVar("T")
+_FAN_IN = 8  # partials added per task of the tree sum
+# (label, score, weight or None) numpy arrays of one partition, as read from Dask.
+Columns = tuple[np.ndarray, np.ndarray, np.ndarray | None]
+
+
+# ---------------------------------------------------------------------------- workers
+def _frame_columns(frame: Any, label: str, score: str, weight: str | None) -> Columns:
+    """One pandas partition's columns as numpy arrays."""
+    w = None if weight is None else np.asarray(frame[weight].to_numpy())
+    return np.asarray(frame[label].to_numpy()), np.asarray(frame[score].to_numpy()), w
+
+
+def _array_columns(y: Any, s: Any, w: Any) -> Columns:
+    """One chunk of Dask arrays as flat numpy arrays."""
+    return np.ravel(y), np.ravel(s), None if w is None else np.ravel(w)
+
+
+def _engine_scores(score: np.ndarray, sign: float) -> Any:
+    """Scores as the engine reads them: float32 kept, other numbers as float64."""
+    if score.dtype != np.float32:
+        score = score.astype(np.float64, copy=False)
+    return -score if sign < 0 else score
+
+
+def _engine_weights(weight: np.ndarray | None, integer: bool) -> Any:
+    if weight is None:
+        return None
+    return weight.astype(np.int64 if integer else np.float64, copy=False)
+
+
+def _facts(columns: Columns, sign: float, label_name: str) -> PartFacts:
+    """Pass 0 on one partition: rows, score range, label values and their totals."""
+    labels, score, weight = columns
+    n = len(score)
+    facts = PartFacts(n_rows=n)
+    if n == 0:
+        return facts
+    score = _engine_scores(score, sign)
+    low, high = float(score.min()), float(score.max())
+    if np.isfinite(low) and np.isfinite(high):
+        facts.low, facts.high = low, high
+    else:
+        finite = np.isfinite(score)
+        facts.n_nan = int(np.isnan(score).sum())
+        facts.n_inf = int((~finite).sum()) - facts.n_nan
+    if weight is not None:
+        w = weight.astype(np.float64, copy=False)
+        bad = ~np.isfinite(w)
+        facts.n_bad_weight = int(bad.sum())
+        facts.n_negative_weight = int((w < 0).sum())
+        facts.n_zero_weight = int((w == 0).sum())
+        facts.weight_total = float(np.sum(w[~bad])) if facts.n_bad_weight else float(w.sum())
+    found, n_distinct = _distinct_labels(labels, label_name)
+    facts.label_sample = list(found)
+    if n_distinct > 2:
+        facts.labels = None
+        return facts
+    totals: dict[Any, tuple[int, Any]] = {}
+    for value in found:
+        mask = labels == value
+        rows = int(mask.sum())
+        total: Any = rows if weight is None else weight[mask].sum()
+        totals[value] = (rows, total.item() if isinstance(total, np.generic) else total)
+    facts.labels = totals
+    return facts
+
+
+def _engine_columns(columns: Columns, sign: float, positive: Any, integer: bool) -> Rows:
+    labels, score, weight = columns
+    is_positive = np.asarray(labels == positive, dtype=bool)
+    return _engine_scores(score, sign), is_positive, _engine_weights(weight, integer)
+
+
+def _count(columns: Columns, params: tuple[Any, ...]) -> tuple[np.ndarray, np.ndarray | None]:
+    """A counting pass on one partition: :func:`count_cells` of its rows."""
+    sign, positive, integer, layout, levels, count_rows = params
+    score, is_positive, weight = _engine_columns(columns, sign, positive, integer)
+    return count_cells(score, is_positive, weight, layout, levels, count_rows=count_rows)
+
+
+def _add_counts(*parts: tuple[np.ndarray, np.ndarray | None]) -> tuple[Any, Any]:
+    by_class, rows = parts[0][0].copy(), parts[0][1]
+    rows = None if rows is None else rows.copy()
+    for part_by_class, part_rows in parts[1:]:
+        by_class += part_by_class  # in partition order: reproducible float sums
+        if rows is not None and part_rows is not None:
+            rows += part_rows
+    return by_class, rows
+
+
+def _rows(columns: Columns, params: tuple[Any, ...]) -> Rows:
+    """The refining pass on one partition: its rows in the chosen cells."""
+    sign, positive, integer, layout, levels, chosen, ranges = params
+    score, is_positive, weight = _engine_columns(columns, sign, positive, integer)
+    if len(score) == 0:
+        return np.zeros(0), np.zeros(0, dtype=bool), weight
+    return _rows_in_cells(score, is_positive, weight, layout, levels, chosen, ranges)
+
+
+def _run_task(columns: Columns, params: tuple[Any, ...], start: int, task: Any) -> Any:
+    sign, positive, integer = params
+    score, is_positive, weight = _engine_columns(columns, sign, positive, integer)
+    return task(Batch(score, is_positive, weight, None, start))
+
+
+def _combine_many(combine: Any, *parts: Any) -> Any:
+    out = parts[0]
+    for part in parts[1:]:
+        out = combine(out, part)
+    return out
+
+
+def _tree(parts: list[Any], combine: Callable[..., Any]) -> Any:
+    """A tree sum of delayed partials, in order, ``_FAN_IN`` at a time."""
+    dask = _dask()
+
+    join = dask.delayed(combine, pure=True)
+    while len(parts) > 1:
+        parts = [join(*parts[i : i + _FAN_IN]) for i in range(0, len(parts), _FAN_IN)]
+    return parts[0]
+
+
+# ---------------------------------------------------------------------------- source
+class DaskSource:
+    """A Source over Dask partitions (see :mod:`cutpoints.engines._source`).
+
+    Build it with :meth:`from_frame` (a Dask DataFrame and column names) or
+    :meth:`from_arrays` (Dask arrays); :func:`cutpoints.engines._cluster.source_for`
+    and ``source_from_arrays`` do that for you.
+    """
+
+    def __init__(
+        self,
+        parts: list[Any],
+        *,
+        label: str,
+        score: str,
+        weight: str | None,
+        pos_label: Any,
+        rule: str,
+        label_dtype: Any,
+        score_kind: str,
+        integer_weights: bool,
+    ) -> None:
+        self._parts = parts  # delayed (label, score, weight) numpy arrays per partition
+        self.label, self.score, self.weight = label, score, weight
+        self.pos_label = pos_label
+        self.rule = rule
+        self._sign = 1.0 if rule == ">=" else -1.0
+        self._label_dtype = label_dtype
+        self._score_kind = score_kind
+        self._integer_weights = integer_weights
+        self._summary: SourceSummary | None = None
+        self._starts: list[int] = []
+
+    def __repr__(self) -> str:
+        return (
+            f"DaskSource(n_partitions={len(self._parts)}, label={self.label!r}, "
+            f"score={self.score!r}, weight={self.weight!r}, rule={self.rule!r})"
+        )
+
+    # -- construction
+    @classmethod
+    def from_frame(
+        cls,
+        frame: Any,
+        *,
+        label: str,
+        score: str,
+        weight: str | None = None,
+        pos_label: Any = None,
+        rule: str = ">=",
+    ) -> DaskSource:
+        """A source over columns of a Dask DataFrame (checked here: names, dtypes)."""
+        dask = _dask()
+
+        columns = list(frame.columns)
+        check_columns(columns, label, score, weight)
+        dtypes = frame.dtypes
+        check_score_type(_kind(dtypes[score]), score, dtypes[score])
+        integer_weights = False
+        if weight is not None:
+            kind = _kind(dtypes[weight])
+            if kind not in "iuf":
+                msg = f"'{weight}' must be a numeric column of weights (got dtype {dtypes[weight]})"
+                raise InvalidInputError(msg)
+            integer_weights = kind in "iu"
+        names = [label, score] + ([weight] if weight is not None else [])
+        read = dask.delayed(_frame_columns, pure=True)
+        parts = [read(p, label, score, weight) for p in frame[names].to_delayed()]
+        return cls(
+            parts,
+            label=label,
+            score=score,
+            weight=weight,
+            pos_label=pos_label,
+            rule=rule,
+            label_dtype=_numpy_dtype(dtypes[label]),
+            score_kind=_kind(dtypes[score]),
+            integer_weights=integer_weights,
+        )
+
+    @classmethod
+    def from_arrays(
+        cls, y: Any, s: Any, w: Any = None, *, pos_label: Any = None, rule: str = ">="
+    ) -> DaskSource:
+        """A source over Dask arrays (or Series) of labels, scores and weights."""
+        dask = _dask()
+        da = _dask("dask.array")
+
+        arrays = {}
+        for name, values in (("y_true", y), ("y_score", s), ("sample_weight", w)):
+            if values is None:
+                continue
+            array = (
+                values.to_dask_array(lengths=True) if hasattr(values, "to_dask_array") else values
+            )
+            array = array if isinstance(array, da.Array) else da.asarray(np.asarray(array))
+            if array.ndim != 1:
+                msg = f"'{name}' must be one-dimensional (got shape {array.shape})"
+                raise InvalidInputError(msg)
+            if any(np.isnan(c) for c in array.chunks[0]):
+                # From a DataFrame: chunk lengths unknown until counted (a cheap pass).
+                array = array.compute_chunk_sizes()
+            arrays[name] = array
+        score = arrays["y_score"]
+        lengths = {name: a.shape[0] for name, a in arrays.items()}
+        if len(set(lengths.values())) > 1:
+            listed = ", ".join(f"'{name}' has {n}" for name, n in lengths.items())
+            msg = f"inputs must have the same length ({listed})"
+            raise InvalidInputError(msg)
+        check_score_type(score.dtype.kind, "y_score", score.dtype)
+        weight = arrays.get("sample_weight")
+        if weight is not None and weight.dtype.kind not in "iuf":
+            msg = f"'sample_weight' must be numeric (got dtype {weight.dtype})"
+            raise InvalidInputError(msg)
+        chunks = score.chunks
+        label_chunks = arrays["y_true"].rechunk(chunks).to_delayed().ravel()
+        score_chunks = score.to_delayed().ravel()
+        weight_chunks = (
+            [None] * len(score_chunks)
+            if weight is None
+            else list(weight.rechunk(chunks).to_delayed().ravel())
+        )
+        read = dask.delayed(_array_columns, pure=True)
+        parts = [
+            read(a, b, c) for a, b, c in zip(label_chunks, score_chunks, weight_chunks, strict=True)
+        ]
+        return cls(
+            parts,
+            label="y_true",
+            score="y_score",
+            weight=None if weight is None else "sample_weight",
+            pos_label=pos_label,
+            rule=rule,
+            label_dtype=arrays["y_true"].dtype,
+            score_kind=score.dtype.kind,
+            integer_weights=weight is not None and weight.dtype.kind in "iu",
+        )
+
+    # -- the Source protocol
+    def summary(self) -> SourceSummary:
+        """Pass 0 over every partition (cached): checks the columns, counts the classes."""
+        if self._summary is None:
+            dask = _dask()
+
+            facts = dask.delayed(_facts, pure=True)
+            parts = [facts(p, self._sign, self.label) for p in self._parts]
+            per_part = dask.compute(*parts)
+            self._starts = list(np.cumsum([0] + [f.n_rows for f in per_part])[:-1])
+            merged = PartFacts()
+            for part in per_part:
+                merged = merge_facts(merged, part)
+            self._summary = summarize(
+                merged,
+                label=self.label,
+                score=self.score,
+                weight=self.weight,
+                pos_label=self.pos_label,
+                label_dtype=self._label_dtype,
+                integer_weights=self._integer_weights,
+                integer_scores=self._score_kind in "iu",
+            )
+        return self._summary
+
+    def _params(self) -> tuple[Any, ...]:
+        summary = self.summary()
+        return (self._sign, summary.positive_label, self._integer_weights)
+
+    def histogram(self, layout: BinLayout, levels: Sequence[Level]) -> Histogram:
+        """A counting pass: per-partition tables, tree-summed on the cluster."""
+        dask = _dask()
+
+        summary = self.summary()
+        params = dask.delayed(
+            (*self._params(), layout, list(levels), summary.zero_weights), traverse=False
+        )
+        count = dask.delayed(_count, pure=True)
+        total = _tree([count(p, params) for p in self._parts], _add_counts)
+        by_class, rows = dask.compute(total)[0]
+        return finish_histogram(
+            by_class,
+            rows,
+            weighted=summary.weighted,
+            integer_weights=summary.integer_weights,
+            n_rows=summary.n_rows,
+        )
+
+    def rows_in(
+        self,
+        layout: BinLayout,
+        levels: Sequence[Level],
+        chosen: list[BoolArray],
+        ranges: Ranges,
+    ) -> Rows:
+        """The refining pass: only the rows in the chosen cells travel back, in order."""
+        dask = _dask()
+
+        params = dask.delayed(
+            (*self._params(), layout, list(levels), chosen, ranges), traverse=False
+        )
+        rows = dask.delayed(_rows, pure=True)
+        parts = dask.compute(*[rows(p, params) for p in self._parts])
+        weights = [p[2] for p in parts]
+        weight = None if weights[0] is None else np.concatenate(weights)
+        return (
+            np.concatenate([p[0] for p in parts]),
+            np.concatenate([p[1] for p in parts]),
+            weight,
+        )
+
+    def map_reduce(
+        self,
+        task: Callable[[Batch], T],
+        combine: Callable[[T, T], T],
+        *,
+        pass_name: str = "pass",
+    ) -> T | None:
+        """``task`` on every partition (a :class:`Batch` whose ``start`` is the global
+        row offset), results combined in partition order by a tree on the cluster.
+
+        ``task`` and ``combine`` travel to the workers: module-level functions or
+        picklable callables.
+        """
+        dask = _dask()
+
+        del pass_name  # Dask shows its own progress (dashboard, diagnostics)
+        self.summary()
+        if not self._parts:
+            return None
+        params = dask.delayed(self._params(), traverse=False)
+        run = dask.delayed(_run_task, pure=True)
+        parts = [
+            run(p, params, int(start), task)
+            for p, start in zip(self._parts, self._starts, strict=True)
+        ]
+        total = _tree(parts, _Combine(combine))
+        result: T = dask.compute(total)[0]
+        return result
+
+
+class _Combine:
+    """``combine`` over several partials, in order (a picklable callable)."""
+
+    def __init__(self, combine: Callable[[Any, Any], Any]) -> None:
+        self.combine = combine
+
+    def __call__(self, *parts: Any) -> Any:
+        return _combine_many(self.combine, *parts)
+
+
+def _dask(name: str = "dask") -> Any:
+    """Dask's module, imported on first use (``import cutpoints`` never loads it)."""
+    return importlib.import_module(name)
+
+
+def _kind(dtype: Any) -> str:
+    """numpy's kind letter of a (pandas) dtype; "O" for strings, categories and the like."""
+    try:
+        return str(np.dtype(dtype).kind)
+    except TypeError:
+        kind = getattr(dtype, "kind", "O")
+        numpy_dtype = getattr(dtype, "numpy_dtype", None)
+        return str(numpy_dtype.kind) if numpy_dtype is not None else str(kind)
+
+
+def _numpy_dtype(dtype: Any) -> Any:
+    try:
+        return np.dtype(dtype)
+    except TypeError:
+        return object

@@ -1,0 +1,131 @@
+"""Spark DataFrames: counted with Spark SQL aggregations, the in-memory answer to the count.
+
+One local[2] SparkSession for the whole session (the ``spark`` fixture; it skips without
+Spark, or fails under CUTPOINTS_REQUIRE_SPARK=1). Spark answers each query in about a
+second, so the cases are few and each covers several things at once.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import cutpoints as cp
+from cutpoints.engines import HistogramEngine
+from cutpoints.engines._histogram import Level, bin_layout, histogram
+from cutpoints.errors import InvalidInputError, InvalidLabelsError, InvalidParameterError
+
+pd = pytest.importorskip("pandas")
+
+# Each Spark query takes a second or more (the session's start, 10-60 s, is shared).
+pytestmark = pytest.mark.slow
+
+
+def assert_same_cut(a, b):
+    """Same threshold, counts, objective and tied optima."""
+    assert a.threshold == b.threshold
+    assert (a.tp, a.fp, a.tn, a.fn) == (b.tp, b.fp, b.tn, b.fn)
+    np.testing.assert_array_equal(a.optimal_thresholds, b.optimal_thresholds)
+    assert a.score == b.score
+
+
+def problem(seed: int, n: int = 4000):
+    """Labels, tied scores (negative, both zeros, huge), integer weights with zeros."""
+    rng = np.random.default_rng(seed)
+    score = np.round(rng.normal(size=n), 2)
+    score[:4] = [-0.0, 0.0, 1e300, -1e300]  # a key range wider than 2**63
+    y = (rng.random(n) < 1 / (1 + np.exp(-2 * score.clip(-30, 30)))).astype(np.int64)
+    return y, score, rng.integers(0, 4, n)
+
+
+def test_f1_ties_and_rule_match_in_memory(spark):
+    y, score, w = problem(1)
+    df = spark.createDataFrame(pd.DataFrame({"y": y, "p": score, "w": w}))
+    got = cp.find_cutpoint(cp.scan(df, label="y", score="p", weight="w"), metric="f1")
+    assert_same_cut(got, cp.find_cutpoint(y, score, sample_weight=w, metric="f1"))
+    assert got.columns == {"label": "y", "score": "p", "weight": "w"}
+    got = cp.find_cutpoint(cp.scan(df, label="y", score="p", rule="<="), metric="f1")
+    assert_same_cut(got, cp.find_cutpoint(y, score, metric="f1", rule="<="))
+
+
+def test_deep_refinement_constraints_strings_and_float32(spark):
+    from pyspark.sql import functions as F
+
+    rng = np.random.default_rng(2)
+    n = 3000
+    score = np.round(rng.random(n), 3).astype(np.float32)
+    labels = np.where(rng.random(n) < score, "fraud", "ok")
+    w = rng.integers(1, 64, n) / 8.0  # dyadic weights: sums exact in any order
+    df = spark.createDataFrame(pd.DataFrame({"label": labels, "s": score, "w": w}))
+    df = df.withColumn("s", F.col("s").cast("float"))
+    # 256 bins and 64 rows to sort: several counting passes (deeper levels) on small data.
+    deep = HistogramEngine(bits=8, sort_rows=64)
+    data = cp.scan(df, label="label", score="s", weight="w", pos_label="fraud")
+    got = cp.find_cutpoint(data, metric="recall", constraints="precision >= 0.7", engine=deep)
+    want = cp.find_cutpoint(
+        labels, score, sample_weight=w, pos_label="fraud", metric="recall",
+        constraints="precision >= 0.7",
+    )  # fmt: skip
+    assert_same_cut(got, want)
+    assert got.curve.n_levels > 1
+
+
+@pytest.mark.parametrize("wide", [True, False])
+def test_counting_pass_is_the_in_memory_histogram(spark, wide):
+    from cutpoints.engines._cluster import source_for
+
+    y, score, w = problem(3)
+    if not wide:  # keys less than 2**63 apart: the cell is a plain difference
+        score = np.abs(score)
+        score[2:4] = [5.0, 0.5]
+    df = spark.createDataFrame(pd.DataFrame({"y": y, "p": score, "w": w}))
+    source = source_for(df, label="y", score="p", weight="w")
+    summary = source.summary()
+    assert (summary.n_rows, summary.low, summary.high) == (len(y), score.min(), score.max())
+    assert (summary.n_positive, summary.n_negative) == (w[y == 1].sum(), w[y == 0].sum())
+    assert summary.integer_weights and summary.zero_weights
+    layout = bin_layout(summary.low, summary.high, 16)
+    levels = [Level(layout.shift, 0, None, np.arange(layout.n_bins, dtype=np.uint64))]
+    got = source.histogram(layout, levels)
+    want = histogram(score, y == 1, w, layout, levels)
+    for field in ("positive", "negative", "rows"):
+        np.testing.assert_array_equal(getattr(got, field), getattr(want, field))
+    with pytest.raises(InvalidInputError, match="no Python on the executors"):
+        source.map_reduce(len, max)
+
+
+def test_keys_from_double_arithmetic_are_the_float_bits(spark):
+    """The SQL key of every kind of double (zeros, subnormals, powers of two and their
+    neighbours, huge, negative) equals the one numpy reads from the bits."""
+    from cutpoints.engines._cluster import source_for
+    from cutpoints.engines._histogram import _keys_of
+
+    tiny, big = 5e-324, np.finfo(np.float64).max
+    special = [0.0, -0.0, tiny, -tiny, 2.0**-1022, np.nextafter(2.0**-1022, 0), 1e-300]
+    special += [0.1, 0.5, 1.0, np.nextafter(1.0, 0), np.nextafter(1.0, 2), 2.0, 3.0, 1e300, big]
+    powers = 2.0 ** np.arange(-1074, 1024, 7)
+    rng = np.random.default_rng(4)
+    wide = rng.standard_normal(500) * 10.0 ** rng.integers(-300, 300, 500)
+    values = np.concatenate([special, powers, np.nextafter(powers, 0), wide])
+    values = np.concatenate([values, -values])
+    df = spark.createDataFrame(
+        [(float(v), i % 2) for i, v in enumerate(values)], "p double, y long"
+    )
+    source = source_for(df, label="y", score="p")
+    got = [r["k"] for r in df.select(source._signed_key().alias("k")).collect()]
+    want = (_keys_of(values) ^ np.uint64(1 << 63)).view(np.int64)
+    np.testing.assert_array_equal(np.array(got, dtype=np.int64), want)
+
+
+def test_bad_input_names_the_column(spark):
+    rows = [(0, 0.1, "a"), (1, float("nan"), "b"), (1, None, "c"), (1, 0.3, "d"), (2, 0.2, "e")]
+    df = spark.createDataFrame(rows, "y long, risk double, name string")
+    with pytest.raises(InvalidParameterError, match="'target'"):
+        cp.scan(df, label="target", score="risk")
+    with pytest.raises(InvalidInputError, match="'name' must be a numeric column"):
+        cp.scan(df, label="y", score="name")
+    with pytest.raises(InvalidInputError, match=r"'risk' must be finite \(1 NaN and 1 missing"):
+        cp.find_cutpoint(cp.scan(df, label="y", score="risk"), metric="f1")
+    ok = df.where("risk IS NOT NULL AND NOT isnan(risk)")  # the rows with a score
+    with pytest.raises(InvalidLabelsError, match="'y' must have two classes"):
+        cp.find_cutpoint(cp.scan(ok, label="y", score="risk"), metric="f1")
