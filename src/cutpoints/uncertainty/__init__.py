@@ -11,8 +11,9 @@
 
 Rooms: ``_resample`` (the reweighting engine: plan, draws, out-of-bag), ``_intervals``
 (percentiles, bands, BCa), ``_result`` (:class:`BootstrapResult`), ``_bootstrap`` (the
-entry point), ``_robust`` (the lower-bound choice), ``_experiments``, ``_guarantees``,
-``_progress``.
+entry point), ``_streaming`` (Poisson resamples counted in streaming passes: scans and
+``method="poisson"``), ``_robust`` (the lower-bound choice), ``_experiments``,
+``_guarantees``, ``_progress``.
 """
 
 from ._bootstrap import BootstrapWarning, bootstrap

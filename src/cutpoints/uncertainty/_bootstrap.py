@@ -19,7 +19,7 @@ import numpy.typing as npt
 
 from .._api import confusion_curve, select_cutpoint
 from .._curve import Rule
-from .._metrics import BoundMetric, MetricLike, summary_metrics
+from .._metrics import BoundMetric, MetricLike, get_metric, summary_metrics
 from .._random import seed_sequence
 from .._validation import (
     check_choice,
@@ -28,6 +28,7 @@ from .._validation import (
     check_target,
     check_weights,
 )
+from .._values import check_values
 from ..errors import (
     InfeasibleConstraintError,
     InvalidInputError,
@@ -64,6 +65,7 @@ class _Task:
     ties: str
     fixed_row: int
     grid_rows: IntArray
+    with_values: bool = False
 
 
 def _select(r: Resample, task: _Task) -> tuple[int, int]:
@@ -111,9 +113,16 @@ def _run_batch(plan: Plan, task: _Task, seeds: list[np.random.SeedSequence]) -> 
             cols[k].append(v)
         cols["grid_tp"].append(r.tp[task.grid_rows])
         cols["grid_fp"].append(r.fp[task.grid_rows])
+        if r.values is not None:  # per-row values: the total value, as tp and fp
+            v = r.values
+            cols.setdefault("value", []).append(v[at][0])
+            cols.setdefault("oob_value", []).append(r.out_of_bag_value(max(row, 0)))
+            cols.setdefault("fixed_value", []).append(v[fixed][0])
+            cols.setdefault("grid_value", []).append(v[task.grid_rows])
     out = {k: np.asarray(v) for k, v in cols.items() if not k.startswith("grid")}
-    out["grid_tp"] = np.stack(cols["grid_tp"])
-    out["grid_fp"] = np.stack(cols["grid_fp"])
+    for k in ("grid_tp", "grid_fp", "grid_value"):
+        if k in cols:
+            out[k] = np.stack(cols[k])
     return out
 
 
@@ -135,10 +144,14 @@ def _check_confidence(confidence: Any) -> float:
     return float(confidence)
 
 
-def _report_metrics(objective: BoundMetric, constraints: Iterable[Constraint]) -> list[BoundMetric]:
-    """The catalog metrics, the objective and the constrained metrics, without repeats."""
+def _report_metrics(
+    objective: BoundMetric, constraints: Iterable[Constraint], with_values: bool = False
+) -> list[BoundMetric]:
+    """The catalog metrics, the objective and the constrained metrics, without repeats
+    (and the total value with per-row values, as :func:`find_cutpoint` reports it)."""
     unique: dict[str, BoundMetric] = {}
-    for m in [*summary_metrics(), objective, *(c.metric for c in constraints)]:
+    extra = [get_metric("value")] if with_values else []
+    for m in [*summary_metrics(), *extra, objective, *(c.metric for c in constraints)]:
         unique.setdefault(m.name, m)
     return list(unique.values())
 
@@ -178,9 +191,29 @@ def _check_failures(status: npt.NDArray[np.str_], task: _Task) -> None:
         )
 
 
+def _check_values_options(
+    y_true: Any, y_score: Any, sample_weight: Any, groups: Any, method: Any, select: Any
+) -> None:
+    """Per-row values are resampled by the multinomial bootstrap, point selection only."""
+    from .._api import _is_dask
+
+    if groups is not None:
+        msg = "'values' cannot be combined with 'groups' in bootstrap() yet (got both)"
+        raise InvalidParameterError(msg)
+    if method == "poisson" or y_score is None or _is_dask(y_true, y_score, sample_weight):
+        msg = (
+            "'values' needs method='multinomial' on arrays in memory: Poisson resamples "
+            f"of per-row values are not available (got method={method!r})"
+        )
+        raise InvalidParameterError(msg)
+    if select == "lower_bound":
+        msg = "'values' works with select='point' only (got select='lower_bound')"
+        raise InvalidParameterError(msg)
+
+
 def bootstrap(
     y_true: Any,
-    y_score: Any,
+    y_score: Any = None,
     *,
     metric: MetricLike = "f1",
     constraints: ConstraintLike | Iterable[ConstraintLike] | None = (),
@@ -191,11 +224,15 @@ def bootstrap(
     maximize: bool | None = None,
     n_resamples: int = 1000,
     confidence: float = 0.95,
-    stratified: bool = True,
+    stratified: bool | None = None,
     select: SelectRule = "point",
     random_state: Any = None,
     n_jobs: int | None = None,
     progress: bool | None = None,
+    method: Literal["multinomial", "poisson"] | None = None,
+    groups: Any = None,
+    mode: str = "independent",
+    values: Any = None,
 ) -> BootstrapResult:
     """Bootstrap the optimal threshold: its distribution and the metrics around it.
 
@@ -209,7 +246,9 @@ def bootstrap(
     Parameters
     ----------
     y_true, y_score : array-like of shape (n_samples,)
-        Labels and scores, as for :func:`find_cutpoint`.
+        Labels and scores, as for :func:`find_cutpoint`; or a streamed source as
+        ``y_true`` (``cutpoints.scan(...)``) and no ``y_score``: then the resamples are
+        Poisson resamples computed while the files are read (see ``method``).
     metric, constraints, ties, rule, sample_weight, pos_label, maximize :
         As for :func:`find_cutpoint`. A drawn row contributes its weight each time it
         is drawn. With ``rule="<="`` every threshold (the chosen one, each resample's,
@@ -218,9 +257,10 @@ def bootstrap(
         Number of bootstrap resamples (>= 1).
     confidence : float, default=0.95
         Coverage of the two-sided percentile intervals, in (0, 1).
-    stratified : bool, default=True
+    stratified : bool, optional
         Resample positives and negatives separately, keeping the class counts fixed
-        (each class needs at least 2 rows). Otherwise resample all rows together.
+        (each class needs at least 2 rows); the default for ``method="multinomial"``.
+        False: resample all rows together. Poisson resamples are never stratified.
     select : {'point', 'lower_bound'}, default='point'
         ``'point'`` chooses the full-data optimum. ``'lower_bound'`` chooses the
         threshold whose one-sided lower confidence bound of the objective (its
@@ -237,10 +277,35 @@ def bootstrap(
         does not depend on ``n_jobs``. None draws fresh entropy.
     n_jobs : int, optional
         joblib workers for batches of resamples; None (the default) runs in this
-        process.
+        process. With Poisson resamples: the threads that read and count the batches
+        (None: ``CUTPOINTS_NUM_THREADS``, else up to 8 of the cores).
     progress : bool, optional
         Show a progress bar on stderr. None (the default) shows one only for large
         runs (``n_resamples * n_samples >= 1e8``) when stderr is a terminal.
+    method : {'multinomial', 'poisson'}, optional
+        ``'multinomial'`` (the default for arrays): each resample draws n rows with
+        replacement, from one sort of every row in memory. ``'poisson'`` (the only
+        method, and the default, for a streamed source): each row gets an independent
+        Poisson(1) weight per resample (0: absent), drawn from ``random_state`` and its
+        global row index, so the resamples are counted in a few passes over the data in
+        bounded memory, and do not depend on batch size, threads or file split. Each
+        resample's threshold is still the one :func:`find_cutpoint` finds on it (rows
+        of positive weight, weighted). Returns a
+        :class:`~cutpoints.uncertainty.BootstrapResult` whose
+        ``resample_weights(i)`` gives the weights; ``select="lower_bound"`` and custom
+        band grids are not available. See the guide, "Bootstrap at scale".
+    groups : array-like of shape (n_samples,), optional
+        Each row's group: then a dict group -> BootstrapResult of that group's own
+        threshold, each group's rows resampled on their own (``mode='independent'``;
+        see :func:`cutpoints.groups.find_group_cutpoint`).
+    mode : {'independent'}, default='independent'
+        With ``groups``: only independent per-group thresholds are bootstrapped.
+    values : mapping of outcome to float or array-like, optional
+        Per-row values, as for :func:`find_cutpoint` (``metric="value"``, a
+        ``"value >= x"`` constraint, and ``metrics["value"]`` whatever the objective).
+        A drawn row contributes its ``weight * value`` once per draw, as it contributes
+        its weight to the counts; the tables then hold ``"value"``, with its intervals.
+        Multinomial resamples only, with ``select="point"``.
 
     Returns
     -------
@@ -271,11 +336,61 @@ def bootstrap(
     >>> sorted(res.bands(metrics=["f1"]).columns)
     ['metric', 'p2.5', 'p50', 'p97.5', 'threshold']
     """
+    if values is not None:  # per-row values: multinomial resamples in memory only
+        _check_values_options(y_true, y_score, sample_weight, groups, method, select)
+    if groups is not None:  # one threshold per group: cutpoints.groups (issue #12)
+        from ..groups._bootstrap import bootstrap_groups
+
+        return bootstrap_groups(  # type: ignore[return-value]  # a dict group -> result
+            y_true, y_score, groups=groups, mode=mode, sample_weight=sample_weight,
+            random_state=random_state, metric=metric, constraints=constraints, ties=ties,
+            rule=rule, pos_label=pos_label, maximize=maximize, n_resamples=n_resamples,
+            confidence=confidence, stratified=stratified, select=select, n_jobs=n_jobs,
+            progress=progress, method=method,
+        )  # fmt: skip
     n_resamples = _check_count(n_resamples, "n_resamples")
     confidence = _check_confidence(confidence)
     check_choice(ties, "ties", TIE_RULES)
     check_choice(select, "select", ("point", "lower_bound"))
     check_choice(rule, "rule", (">=", "<="))
+    # --- dispatch: Poisson resamples, streamed sources [bootstrap-at-scale work owns this]
+    if method is not None:
+        check_choice(method, "method", ("multinomial", "poisson"))
+    if y_score is None and method == "multinomial":
+        msg = (
+            "'method'='multinomial' draws rows from arrays in memory: pass y_true and "
+            "y_score, or use method='poisson' for a streamed source (got y_score=None)"
+        )
+        raise InvalidParameterError(msg)
+    from .._api import _is_dask
+
+    if _is_dask(y_true, y_score, sample_weight):
+        # Dask arrays: resampled where they live (Poisson), never collected.
+        from .._scan import _cluster_arrays
+
+        if method == "multinomial":
+            msg = (
+                "'method'='multinomial' draws rows from arrays in memory: use "
+                "method='poisson' (the default) for Dask arrays (got 'multinomial')"
+            )
+            raise InvalidParameterError(msg)
+        data = _cluster_arrays(y_true, y_score, sample_weight, pos_label, rule)
+        if data is not None:
+            y_true, y_score, sample_weight, pos_label, rule = data, None, None, None, ">="
+    if y_score is None:
+        method = "poisson"
+    if method == "poisson":
+        from ._streaming import bootstrap_poisson, check_poisson_options
+
+        check_poisson_options(stratified, select)
+        return bootstrap_poisson(
+            y_true, y_score, metric=metric, constraints=constraints, ties=ties, rule=rule,
+            sample_weight=sample_weight, pos_label=pos_label, maximize=maximize,
+            n_resamples=n_resamples, confidence=confidence, random_state=random_state,
+            n_jobs=n_jobs, show_progress=progress,
+        )  # fmt: skip
+    stratified = True if stratified is None else stratified
+    # --- end of dispatch
     score = check_scores(y_score, "y_score")
     target = check_target(y_true, pos_label, "y_true")
     check_consistent_length(y_true=target.is_positive, y_score=score)
@@ -292,16 +407,20 @@ def bootstrap(
     show = want_progress(progress, n_resamples * len(score) >= PROGRESS_WORK)
 
     curve = confusion_curve(
-        y_true, y_score, sample_weight=sample_weight, pos_label=pos_label, rule=rule
-    )
+        y_true, y_score, sample_weight=sample_weight, pos_label=pos_label, rule=rule,
+        values=values,
+    )  # fmt: skip
+    row_values = None if values is None else check_values(values, len(score))
     cut = select_cutpoint(
         curve, metric=metric, constraints=constraints, maximize=maximize, ties=ties
     )
     objective, constraint_list = cut.metric, tuple(cut.constraints)
-    report = _report_metrics(objective, constraint_list)
+    report = _report_metrics(objective, constraint_list, row_values is not None)
     # The plan orders rows as the curve does (fewest flagged first): by decreasing score
     # for ">=", by increasing score for "<=" (decreasing negated score).
-    plan = make_plan(curve, score if rule == ">=" else -score, is_pos, weight, bool(stratified))
+    plan = make_plan(
+        curve, score if rule == ">=" else -score, is_pos, weight, bool(stratified), row_values
+    )
     grid = default_grid(curve.thresholds)
     task = _Task(
         objective=objective,
@@ -310,6 +429,7 @@ def bootstrap(
         ties=ties,
         fixed_row=curve.index_at(cut.threshold),
         grid_rows=curve.rows_at(grid),
+        with_values=row_values is not None,
     )
     seeds = seed_sequence(random_state).spawn(n_resamples)
     passes = 2 if select == "lower_bound" else 1
@@ -321,6 +441,16 @@ def bootstrap(
         ok = status == "ok"
         chosen = curve.thresholds[np.where(ok, out["chosen"], 0)]
         oob = (out["oob_tp"], out["oob_fp"], out["oob_n_pos"], out["oob_n_neg"])
+        bag = (out["tp"], out["fp"], out["n_pos"], out["n_neg"])
+        fixed = (out["fixed_tp"], out["fixed_fp"], out["n_pos"], out["n_neg"])
+        # The value columns each table's metrics read (none without per-row values).
+        columns: dict[str, dict[str, Any]] = {"in_bag": {}, "out_of_bag": {}, "at_threshold": {}}
+        if "value" in out:
+            columns = {
+                "in_bag": {"value": out["value"]},
+                "out_of_bag": {"value": out["oob_value"]},
+                "at_threshold": {"value": out["fixed_value"]},
+            }
         result = BootstrapResult(
             cutpoint=cut,
             metric=objective.name,
@@ -328,11 +458,9 @@ def bootstrap(
             n_resamples=n_resamples,
             thresholds=np.where(ok, chosen, np.nan),
             status=status,
-            in_bag=metric_values(report, out["tp"], out["fp"], out["n_pos"], out["n_neg"], ok),
-            out_of_bag=metric_values(report, *oob, ok),
-            at_threshold=metric_values(
-                report, out["fixed_tp"], out["fixed_fp"], out["n_pos"], out["n_neg"]
-            ),
+            in_bag=metric_values(report, *bag, ok, columns["in_bag"]),
+            out_of_bag=metric_values(report, *oob, ok, columns["out_of_bag"]),
+            at_threshold=metric_values(report, *fixed, columns=columns["at_threshold"]),
             select=select,
             stratified=bool(stratified),
             _curve=curve,
@@ -340,9 +468,11 @@ def bootstrap(
             _seeds=seeds,
             _grid=grid,
             _grid_counts={k: out[k] for k in ("n_pos", "n_neg")}
-            | {"tp": out["grid_tp"], "fp": out["grid_fp"]},
+            | {"tp": out["grid_tp"], "fp": out["grid_fp"]}
+            | ({"value": out["grid_value"]} if "grid_value" in out else {}),
             _n_jobs=n_jobs,
             _metrics={m.name: m for m in report},
+            _columns=columns,
         )
         if select == "lower_bound":
             from ._robust import choose_lower_bound

@@ -26,8 +26,18 @@ import numpy as np
 import numpy.typing as npt
 
 from .._curve import ConfusionCurve
+from .._values import RowValues, ValueCurve, value_curve
 
-__all__ = ["Plan", "Resample", "make_plan", "map_batches", "out_of_bag", "positions"]
+__all__ = [
+    "Plan",
+    "Resample",
+    "make_plan",
+    "map_batches",
+    "out_of_bag",
+    "out_of_bag_value",
+    "positions",
+    "resample_values",
+]
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -55,6 +65,17 @@ class Plan:
     n_curve: int
     stratified: bool
     integer_counts: bool
+    #: Per-row values (``values=``): the validated entries, and each per-row outcome's
+    #: column ``weight * value`` (0 on the other class), in ``order``; see
+    #: :meth:`cutpoints._values.RowValues.extra_columns`.
+    row_values: RowValues | None = None
+    value_names: tuple[str, ...] = ()
+    value_columns: tuple[FloatArray, ...] = ()
+    value_derived: dict[str, tuple[str, float]] | None = None
+
+    def value_ends(self, key: str) -> IntArray:
+        """Where outcome ``key``'s class ends at each curve row (positives: tp, fn)."""
+        return self.pos_end if key in ("tp", "fn") else self.neg_end
 
 
 def make_plan(
@@ -63,10 +84,12 @@ def make_plan(
     is_pos: BoolArray,
     weight: FloatArray | IntArray | None,
     stratified: bool,
+    row_values: RowValues | None = None,
 ) -> Plan:
     """The plan for ``curve``; ``score`` is oriented so that higher flags first.
 
-    (For ``rule="<="`` the caller passes the negated scores.)
+    (For ``rule="<="`` the caller passes the negated scores.) ``row_values`` adds the
+    per-row value columns a resample re-weights like the counts.
     """
     # One stable sort by decreasing score (the only sort); equal scores share a curve
     # row, numbered from 1 as in the curve (row 0 flags nothing).
@@ -82,6 +105,13 @@ def make_plan(
     pos, neg = by_score[label], by_score[~label]
     every = np.arange(len(curve))
     order = np.concatenate((pos, neg)).astype(np.int64)
+    names: list[str] = []
+    columns: list[FloatArray] = []
+    derived: dict[str, tuple[str, float]] | None = None
+    if row_values is not None:
+        # The same columns (w * value, same products) the sort engine sums for the curve.
+        names, full, derived = row_values.extra_columns(is_pos, weight)
+        columns = [c[order] for c in full]
     return Plan(
         order=order,
         weight=None if weight is None else weight[order],
@@ -92,6 +122,38 @@ def make_plan(
         n_curve=len(curve),
         stratified=stratified,
         integer_counts=curve.tp.dtype.kind == "i",
+        row_values=row_values,
+        value_names=tuple(names),
+        value_columns=tuple(columns),
+        value_derived=derived,
+    )
+
+
+def resample_values(
+    plan: Plan, counts: np.ndarray, tp: Any, fp: Any, n_pos: Any, n_neg: Any
+) -> ValueCurve:
+    """The value of each outcome at every curve row of the rows re-weighted by ``counts``.
+
+    A row drawn k times contributes k times its ``weight * value``, exactly as it
+    contributes k times its weight to tp or fp: the cumulative sums are those of the
+    sort engine on the resample built row by row (equal in exact arithmetic; the
+    floating-point sums may differ in the last bits, as any two summation orders do).
+    """
+    assert plan.row_values is not None
+    sums = []
+    for key, column in zip(plan.value_names, plan.value_columns, strict=True):
+        cum = _cumulative(counts * column, False)
+        # A column is 0 on the other class, so no offset is needed for fp and tn.
+        sums.append(cum[plan.value_ends(key)])
+    return value_curve(
+        plan.row_values,
+        tp,
+        fp,
+        list(plan.value_names),
+        sums,
+        n_positive=n_pos,
+        n_negative=n_neg,
+        derived=plan.value_derived,
     )
 
 
@@ -223,10 +285,48 @@ class Resample:
         self.tp = _Column(cum, plan.pos_end, 0)
         self.fp = _Column(cum, plan.neg_end, cum[plan.n_pos])
         self.present = _Presence(drawn, plan)
+        self.values: ValueCurve | None = None
+        if plan.row_values is not None:
+            self.values = resample_values(
+                plan, counts, self.tp, self.fp, self.n_positive, self.n_negative
+            )
+
+    def column(self, name: str) -> ValueCurve | None:
+        """The extra column ``name`` (``"value"``: the total value), or None."""
+        return self.values if name == "value" else None
 
     def out_of_bag(self, row: int) -> tuple[Any, Any, Any, Any]:
         """(tp, fp, P, N) of the rows never drawn, flagging at curve row ``row``."""
         return out_of_bag(self.plan, self.counts, row)
+
+    def out_of_bag_value(self, row: int) -> float:
+        """The total value of the rows never drawn, flagging at curve row ``row``."""
+        return out_of_bag_value(self.plan, self.counts, row)
+
+
+def out_of_bag_value(plan: Plan, counts: np.ndarray, row: int) -> float:
+    """The total value of the rows never drawn (``counts == 0``) at curve row ``row``."""
+    left = (counts == 0).astype(np.int64)
+    o_tp, o_fp, o_pos, o_neg = out_of_bag(plan, counts, row)
+    last = plan.n_curve - 1
+    sums = []
+    for key, column in zip(plan.value_names, plan.value_columns, strict=True):
+        cum = _cumulative(left * column, False)
+        ends = plan.value_ends(key)
+        sums.append(np.array([cum[ends[row]], cum[ends[last]]]))
+    assert plan.row_values is not None
+    # Two rows: the chosen one and "flag everything" (the class totals of fn and tn).
+    curve = value_curve(
+        plan.row_values,
+        np.array([o_tp, o_pos]),
+        np.array([o_fp, o_neg]),
+        list(plan.value_names),
+        sums,
+        n_positive=o_pos,
+        n_negative=o_neg,
+        derived=plan.value_derived,
+    )
+    return float(curve[0:1][0])
 
 
 def out_of_bag(plan: Plan, counts: np.ndarray, row: int) -> tuple[Any, Any, Any, Any]:
@@ -251,19 +351,24 @@ def out_of_bag(plan: Plan, counts: np.ndarray, row: int) -> tuple[Any, Any, Any,
 
 def replay_batch(plan: Plan, rows: IntArray, seeds: list[np.random.SeedSequence]) -> dict[str, Any]:
     """Counts at ``rows`` of the resamples with ``seeds`` (the same draws again)."""
-    tp, fp, n_pos, n_neg = [], [], [], []
+    tp, fp, n_pos, n_neg, value = [], [], [], [], []
     for seed in seeds:
         r = Resample(plan, seed)
         tp.append(r.tp[rows])
         fp.append(r.fp[rows])
         n_pos.append(r.n_positive)
         n_neg.append(r.n_negative)
-    return {
+        if r.values is not None:
+            value.append(r.values[rows])
+    out = {
         "tp": np.stack(tp),
         "fp": np.stack(fp),
         "n_pos": np.asarray(n_pos),
         "n_neg": np.asarray(n_neg),
     }
+    if value:  # with per-row values: the total value at ``rows`` too
+        out["value"] = np.stack(value)
+    return out
 
 
 def _batches(seeds: Sequence[Any], n_jobs: int | None, fine: bool) -> list[Sequence[Any]]:

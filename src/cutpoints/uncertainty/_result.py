@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -49,16 +49,71 @@ def metric_values(
     n_pos: np.ndarray,
     n_neg: np.ndarray,
     valid: npt.NDArray[np.bool_] | None = None,
+    columns: Mapping[str, np.ndarray] | None = None,
 ) -> dict[str, FloatArray]:
-    """Each metric on arrays of counts (NaN where ``valid`` is False)."""
+    """Each metric on arrays of counts (NaN where ``valid`` is False).
+
+    A metric that reads extra ``columns`` (the total ``"value"``) gets them; without
+    them it is left out.
+    """
     tn, fn = n_neg - fp, n_pos - tp
+    columns = columns or {}
     out = {}
     for m in metrics:
-        v = m(tp, fp, tn, fn)
+        if any(c not in columns for c in m.columns):
+            continue
+        v = m(tp, fp, tn, fn, **{c: columns[c] for c in m.columns})
         if valid is not None:
             v = np.where(valid, v, np.nan)
         out[m.name] = v
     return out
+
+
+def _row_value(plan: Plan, key: str, start: int, stop: int, weight: FloatArray) -> FloatArray:
+    """Each row's ``weight * value`` of outcome ``key``, at plan positions start:stop."""
+    assert plan.row_values is not None
+    entry = plan.row_values.entries.get(key)
+    if entry is None:
+        return np.zeros(stop - start)
+    if not isinstance(entry, np.ndarray):
+        return entry * weight
+    source, sign = (plan.value_derived or {}).get(key, (key, 1.0))
+    column = plan.value_columns[plan.value_names.index(source)]
+    return np.asarray(sign * column[start:stop], dtype=np.float64)
+
+
+def value_jackknife(
+    plan: Plan, row: int, base: Sequence[float], value: float, metric: BoundMetric
+) -> tuple[FloatArray, FloatArray]:
+    """Leave-one-row-out values of a metric of the total ``value`` at curve ``row``.
+
+    As :func:`~cutpoints.uncertainty._intervals.jackknife`, grouped by (cell, weight,
+    the row's ``weight * value``): leaving a row out removes its weight from its cell
+    and its value from the total.
+    """
+    counts = np.asarray(base, dtype=np.float64)
+    a, b, n = plan.pos_end[row], plan.neg_end[row], plan.order.size
+    cells = [(0, "tp", 0, a), (1, "fp", plan.n_pos, b), (2, "tn", b, n), (3, "fn", a, plan.n_pos)]
+    vals, mult = [], []
+    for cell, key, start, stop in cells:
+        if stop <= start:
+            continue
+        w = (
+            np.ones(stop - start)
+            if plan.weight is None
+            else np.asarray(plan.weight[start:stop], dtype=np.float64)
+        )
+        pairs, sizes = np.unique(
+            np.column_stack((w, _row_value(plan, key, start, stop, w))), axis=0, return_counts=True
+        )
+        for (wi, vi), c in zip(pairs, sizes, strict=True):
+            left = counts.copy()
+            left[cell] -= wi
+            cells_ = [left[i : i + 1] for i in range(4)]
+            out = metric(*cells_, **{name: np.array([value - vi]) for name in metric.columns})
+            vals.append(float(out[0]))
+            mult.append(float(c))
+    return np.asarray(vals), np.asarray(mult)
 
 
 def _integral(values: FloatArray) -> bool:
@@ -118,6 +173,8 @@ class BootstrapResult:
     _grid_counts: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
     _n_jobs: int | None = field(default=None, repr=False)
     _metrics: dict[str, BoundMetric] = field(default_factory=dict, repr=False)
+    #: Per table (in_bag, out_of_bag, at_threshold): the extra columns its metrics read.
+    _columns: dict[str, dict[str, FloatArray]] = field(default_factory=dict, repr=False)
 
     @property
     def threshold(self) -> float:
@@ -144,7 +201,19 @@ class BootstrapResult:
         return (float(c.tp), float(c.fp), float(c.tn), float(c.fn))
 
     def _rate(self, name: str) -> bool:
-        return is_rate(self._metric(name), self._point_counts())
+        metric = self._metric(name)
+        if not metric.columns:
+            return is_rate(metric, self._point_counts())
+        # A metric of the value columns too: a rate if scaling counts and columns by 4
+        # (exact in floating point) leaves it unchanged, as for is_rate.
+        cells = np.array([self._point_counts(), (3.0, 1.0, 5.0, 7.0)])
+        extra = {
+            c: np.array([float(self.cutpoint.metrics.get(c, 1.0)), -2.5]) for c in metric.columns
+        }
+        with np.errstate(all="ignore"):
+            base = metric(*cells.T, **extra)
+            scaled = metric(*(4 * cells.T), **{c: 4 * v for c, v in extra.items()})
+        return bool(np.array_equal(base, scaled, equal_nan=True))
 
     def _ends(self, name: str, values: FloatArray) -> tuple[float, float]:
         """Percentile interval; for whole-number totals, ends that are observed values."""
@@ -227,6 +296,9 @@ class BootstrapResult:
     def _jackknife(self, metric: BoundMetric) -> tuple[FloatArray, FloatArray]:
         """Leave-one-row-out values at the fixed threshold, grouped: (values, rows)."""
         assert self._plan is not None
+        if metric.columns:
+            value = float(self.cutpoint.metrics.get("value", math.nan))
+            return value_jackknife(self._plan, self._row(), self._point_counts(), value, metric)
         return jackknife(self._plan, self._row(), self._point_counts(), metric)
 
     def resample_indices(self, i: int) -> IntArray:
@@ -250,7 +322,10 @@ class BootstrapResult:
         with np.errstate(divide="ignore", invalid="ignore"):
             scale = (c.n_positive + c.n_negative) / total
             cells = [oob[k] * scale for k in ("tp", "fp", "tn", "fn")]
-            return np.asarray(self._metric(name)(*cells), dtype=np.float64)
+            metric = self._metric(name)
+            raw = self._columns.get("out_of_bag", {})
+            extra = {c: raw[c] * scale for c in metric.columns}
+            return np.asarray(metric(*cells, **extra), dtype=np.float64)
 
     def summary(self, *, bca: bool = False) -> Any:
         """A tidy table: one row per (quantity, estimate).
@@ -410,8 +485,16 @@ class BootstrapResult:
             g = np.asarray(grid, dtype=np.float64).ravel()
             c = self._replay(self._curve.rows_at(g))
         bound = [get_metric(m) for m in metrics]
+        for m in bound:
+            if m.columns and not all(k in c for k in m.columns):
+                msg = (
+                    f"metric '{m.name}' reads per-row values: bootstrap with values= to "
+                    f"get its bands (got metrics={list(metrics)!r})"
+                )
+                raise InvalidParameterError(msg)
         n_pos, n_neg = c["n_pos"][:, None], c["n_neg"][:, None]
-        values = metric_values(bound, c["tp"], c["fp"], n_pos, n_neg)
+        extra = {k: c[k] for k in ("value",) if k in c}
+        values = metric_values(bound, c["tp"], c["fp"], n_pos, n_neg, columns=extra)
         return percentile_bands(g, values, pcts)
 
     def plateau(self) -> Any:
