@@ -6,7 +6,8 @@ them): anything with ``tp``, ``fp``, ``n_positive`` and ``n_negative`` will do.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
@@ -15,7 +16,7 @@ import numpy.typing as npt
 if TYPE_CHECKING:
     from ._metrics import BoundMetric
 
-__all__ = ["Column", "Counts", "CountsLike", "evaluate_rows", "float_counts"]
+__all__ = ["Column", "Counts", "CountsLike", "column_of", "evaluate_rows", "float_counts"]
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -67,6 +68,9 @@ class Counts:
         The (weighted) class totals.
     thresholds : ndarray of float64 or None
         The threshold of each row, for messages (optional).
+    columns : mapping of str to Column
+        Extra columns at the same rows that metrics may read (``"value"``: the total
+        value of per-row values; see :attr:`cutpoints.Metric.columns`).
     """
 
     tp: np.ndarray
@@ -74,6 +78,36 @@ class Counts:
     n_positive: Any
     n_negative: Any
     thresholds: FloatArray | None = None
+    columns: Mapping[str, Column] = field(default_factory=dict)
+
+    def column(self, name: str) -> Column | None:
+        """The extra column called ``name``, or None."""
+        return self.columns.get(name)
+
+
+def column_of(source: Any, name: str, metric: BoundMetric) -> Column:
+    """The extra column ``name`` of ``source`` that ``metric`` reads; raises if absent.
+
+    A source offers extra columns through a ``column(name)`` method (a curve built with
+    ``values=`` has ``"value"``).
+    """
+    from .errors import MetricError
+
+    getter = getattr(source, "column", None)
+    column = getter(name) if callable(getter) else None
+    if column is None:
+        hint = " (pass values= with the value of each outcome)" if name == "value" else ""
+        msg = f"metric '{metric.name}' reads the '{name}' column, which these counts lack{hint}"
+        raise MetricError(msg)
+    return column  # type: ignore[no-any-return]
+
+
+def _extra(source: Any, metric: BoundMetric, rows: slice | IntArray) -> dict[str, FloatArray]:
+    """The extra columns ``metric`` reads, at ``rows``, as float64."""
+    return {
+        name: np.asarray(column_of(source, name, metric)[rows], dtype=np.float64)
+        for name in metric.columns
+    }
 
 
 def float_counts(
@@ -94,13 +128,17 @@ def evaluate_rows(
     """``metric`` at ``rows`` of ``source`` (every row by default), in bounded chunks.
 
     tn and fn are derived per chunk, so no full-length float64 copies of the four count
-    columns are made (at 1e8 rows each would be 800 MB).
+    columns are made (at 1e8 rows each would be 800 MB). A metric that reads extra
+    columns (:attr:`~cutpoints.Metric.columns`) gets them from ``source.column(name)``,
+    per chunk too.
     """
     n = len(source.tp) if rows is None else len(rows)
     if n <= _CHUNK:
-        return metric(*float_counts(source, slice(None) if rows is None else rows))
+        at = slice(None) if rows is None else rows
+        return metric(*float_counts(source, at), **_extra(source, metric, at))
     out = np.empty(n, dtype=np.float64)
     for start in range(0, n, _CHUNK):
         part = slice(start, start + _CHUNK)
-        out[part] = metric(*float_counts(source, part if rows is None else rows[part]))
+        at = part if rows is None else rows[part]
+        out[part] = metric(*float_counts(source, at), **_extra(source, metric, at))
     return out

@@ -9,7 +9,7 @@ import hashlib
 import math
 from collections.abc import Iterable
 from functools import cached_property
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -17,6 +17,10 @@ import numpy.typing as npt
 from ._counts import evaluate_rows
 from ._metrics import BoundMetric, MetricLike, get_metric
 from .errors import InvalidParameterError
+
+if TYPE_CHECKING:
+    from ._counts import Column
+    from ._values import ValueCurve
 
 __all__ = ["ConfusionCurve", "Rule"]
 
@@ -58,6 +62,10 @@ class ConfusionCurve:
         Whether sample weights were given.
     positive_label, negative_label : object
         The label values of the two classes (``negative_label`` is None if unknown).
+    values : ValueCurve or None
+        With per-row values (``confusion_curve(..., values=...)``): the value of each
+        outcome at every threshold (``values.outcome("tp")``, ...) and their total
+        (``values[rows]``, the column the metric ``"value"`` reads).
     """
 
     def __init__(
@@ -73,6 +81,7 @@ class ConfusionCurve:
         weighted: bool = False,
         positive_label: Any = 1,
         negative_label: Any = 0,
+        values: ValueCurve | None = None,
     ) -> None:
         if not (len(thresholds) == len(tp) == len(fp)):
             lengths = f"{len(thresholds)}, {len(tp)}, {len(fp)}"
@@ -88,6 +97,20 @@ class ConfusionCurve:
         self.weighted = bool(weighted)
         self.positive_label = positive_label
         self.negative_label = negative_label
+        if values is not None and len(values) != len(self.thresholds):
+            msg = f"values must have one row per threshold (got {len(values)}, {len(self)})"
+            raise InvalidParameterError(msg)
+        self.values = values
+
+    def column(self, name: str) -> Column | None:
+        """An extra column metrics may read: ``"value"`` (the total value), or None."""
+        if name == "value":
+            return self.values
+        return None
+
+    def _columns_at(self, rows: Any) -> dict[str, np.ndarray]:
+        """Every extra column at ``rows`` (for metrics that read them)."""
+        return {} if self.values is None else {"value": self.values[rows]}
 
     @cached_property
     def tn(self) -> np.ndarray:
@@ -242,9 +265,16 @@ class ConfusionCurve:
         """
         from ._metrics import summary_metrics
 
-        counts = self._counts_at(self.index_at(threshold))
+        i = self.index_at(threshold)
+        counts = self._counts_at(i)
         chosen = summary_metrics() if metrics is None else [get_metric(m) for m in metrics]
-        return {m.name: float(m(*counts)[0]) for m in chosen}
+        if metrics is None and self.values is not None:
+            chosen.append(get_metric("value"))
+        columns = self._columns_at(slice(i, i + 1))
+        return {
+            m.name: float(m(*counts, **{k: columns[k] for k in m.columns if k in columns})[0])
+            for m in chosen
+        }
 
     def _counts_at(self, i: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """(tp, fp, tn, fn) at row i as length-1 arrays, without building all of tn, fn."""
@@ -254,7 +284,11 @@ class ConfusionCurve:
     def to_dict(
         self, metrics: list[MetricLike] | tuple[MetricLike, ...] = ()
     ) -> dict[str, np.ndarray]:
-        """Columns ``threshold, tp, fp, tn, fn`` plus the named metrics, as arrays."""
+        """Columns ``threshold, tp, fp, tn, fn`` plus the named metrics, as arrays.
+
+        With per-row values also ``value`` (the total) and ``value_tp``, ``value_fp``,
+        ``value_fn``, ``value_tn`` (each outcome's value).
+        """
         out: dict[str, np.ndarray] = {
             "threshold": self.thresholds,
             "tp": self.tp,
@@ -262,6 +296,10 @@ class ConfusionCurve:
             "tn": self.tn,
             "fn": self.fn,
         }
+        if self.values is not None:
+            out["value"] = self.values[:]
+            for key in ("tp", "fp", "fn", "tn"):
+                out[f"value_{key}"] = self.values.outcome(key)
         for m in metrics:
             bound = get_metric(m)
             out[bound.name] = self.evaluate(bound)
@@ -302,4 +340,6 @@ class ConfusionCurve:
             digest.update(str(array.dtype).encode())
             digest.update(np.ascontiguousarray(array).tobytes())
         digest.update(repr((self.n_positive, self.n_negative, self.n_samples)).encode())
+        if self.values is not None:  # only then: curves without values keep their hash
+            digest.update(self.values.fingerprint_bytes())
         return "sha256:" + digest.hexdigest()[:32]

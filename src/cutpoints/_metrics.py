@@ -80,6 +80,11 @@ class Metric:
         ``binomial(tp, fp, tn, fn) -> (successes, trials)``. Used for exact intervals.
     check_params : callable or None
         Raises for invalid parameter values.
+    columns : tuple of str
+        Extra per-threshold columns the metric reads besides the counts, passed to
+        ``func`` as keyword arguments of the same name (``"value"``: the total value
+        of per-row values, on a curve built with ``values=``). Sources without them
+        make evaluation fail with a clear error.
     monotone : (int, int), callable or None
         How the metric moves with tp and with fp when the class totals are fixed
         (``tn = N - fp``, ``fn = P - tp``): ``+1`` never decreases, ``-1`` never
@@ -102,6 +107,7 @@ class Metric:
     binomial: Callable[..., tuple[Any, Any]] | None = None
     check_params: Callable[[Mapping[str, Any]], None] | None = None
     monotone: Monotonicity = None
+    columns: tuple[str, ...] = ()
 
     def bind(self, **params: Any) -> BoundMetric:
         """Fix the parameters, checking names, required ones and values."""
@@ -185,6 +191,11 @@ class BoundMetric:
             raise MetricError(msg)
         return signs
 
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """The extra columns the metric reads besides the counts (see :attr:`Metric.columns`)."""
+        return self.metric.columns
+
     def __str__(self) -> str:
         return self.name
 
@@ -198,14 +209,20 @@ class BoundMetric:
             return (get_metric, (self.name,))
         return (BoundMetric, (self.metric, dict(self.params), self.label))
 
-    def __call__(self, tp: Any, fp: Any, tn: Any, fn: Any) -> FloatArray:
-        """Evaluate on count arrays; checks what the function returned."""
+    def __call__(self, tp: Any, fp: Any, tn: Any, fn: Any, **columns: Any) -> FloatArray:
+        """Evaluate on count arrays (and the extra ``columns`` it reads); checks the result."""
         counts = [
             c if isinstance(c, np.ndarray) and c.dtype == np.float64 else np.asarray(c, np.float64)
             for c in (tp, fp, tn, fn)
         ]
+        missing = [name for name in self.metric.columns if name not in columns]
+        if missing:
+            hint = " (pass values= with the value of each outcome)" if "value" in missing else ""
+            msg = f"metric '{self.name}' reads the '{missing[0]}' column besides the counts{hint}"
+            raise MetricError(msg)
+        extra = {name: np.asarray(columns[name], np.float64) for name in self.metric.columns}
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            out = self.metric.func(*counts, **self.params)
+            out = self.metric.func(*counts, **self.params, **extra)
         try:
             values = np.asarray(out, dtype=np.float64)
         except (TypeError, ValueError) as exc:
@@ -263,6 +280,7 @@ def register_metric(
     binomial: Callable[..., tuple[Any, Any]] | None = None,
     check_params: Callable[[Mapping[str, Any]], None] | None = None,
     monotone: Monotonicity = None,
+    columns: Iterable[str] = (),
     overwrite: bool = False,
 ) -> Any:
     """Add a metric to the catalog, so it can be named in any call or on the command line.
@@ -295,6 +313,10 @@ def register_metric(
         for a metric that never falls as more positives are flagged and never rises as
         more negatives are; lets selection skip thresholds that cannot win. A callable
         gets the bound parameters. Leave it None unless it holds for every count.
+    columns : iterable of str, optional
+        Extra columns ``func`` reads as keyword arguments besides the counts, e.g.
+        ``("value",)`` for the total of per-row values (a curve built with
+        ``values=`` has it). Such a metric is evaluated only where the column exists.
     overwrite : bool, default=False
         Replace a metric of the same name instead of raising.
 
@@ -330,6 +352,7 @@ def register_metric(
                 binomial=binomial,
                 check_params=check_params,
                 monotone=monotone,
+                columns=columns,
                 overwrite=overwrite,
             )
             return f
@@ -342,8 +365,9 @@ def register_metric(
     if not _NAME.fullmatch(key):
         msg = f"'name' must be letters, digits, '_' or '.' and start with a letter (got {name!r})"
         raise InvalidParameterError(msg)
+    extra_columns = tuple(str(c) for c in columns)
     if params is None:
-        params = _keyword_params(func)
+        params = {k: v for k, v in _keyword_params(func).items() if k not in extra_columns}
     alias_pairs = [_split_alias(a) for a in aliases]
     taken = [k for k in [key, *(a for a, _ in alias_pairs)] if _owner(k) not in (None, key)]
     if (key in _REGISTRY or taken) and not overwrite:
@@ -365,6 +389,7 @@ def register_metric(
         binomial=binomial,
         check_params=check_params,
         monotone=monotone,
+        columns=extra_columns,
     )
     for alias, fixed in alias_pairs:
         unknown = sorted(set(fixed) - set(record.params))
@@ -577,7 +602,8 @@ def summary_metrics() -> list[BoundMetric]:
         variants = [(a, f) for a, (o, f) in _ALIASES.items() if o == record.name and f]
         if variants:
             out.extend(BoundMetric(record, record.bind(**f).params, a) for a, f in variants)
-        elif all(v is not REQUIRED for v in record.params.values()):
+        elif not record.columns and all(v is not REQUIRED for v in record.params.values()):
+            # Metrics that read extra columns (value) appear only where those exist.
             out.append(record.bind())
     return out
 
@@ -689,6 +715,7 @@ def _builtin(
     binomial: Callable[..., tuple[Any, Any]] | None = None,
     check_params: Callable[[Mapping[str, Any]], None] | None = None,
     monotone: Monotonicity = None,
+    columns: tuple[str, ...] = (),
 ) -> None:
     register_metric(
         name,
@@ -703,6 +730,7 @@ def _builtin(
         binomial=binomial,
         check_params=check_params,
         monotone=monotone,
+        columns=columns,
     )
 
 
@@ -1073,4 +1101,25 @@ _builtin(
     value_range=(-_INF, 1.0),
     check_params=_check_pt,
     monotone=(1, -1),
+)
+
+
+def _value(
+    tp: FloatArray, fp: FloatArray, tn: FloatArray, fn: FloatArray, /, *, value: FloatArray
+) -> FloatArray:
+    # The curve sums the per-row values along the sweep (cutpoints._values); the metric
+    # only reads that column.
+    return value
+
+
+_builtin(
+    "value",
+    _value,
+    True,
+    "Σ over rows of w · (value of the row's outcome: tp, fp, fn or tn)",
+    "total value (money) of the decisions, from per-row values of each outcome "
+    "(a number or one per row, e.g. a transaction amount); needs values=",
+    "never (needs values=)",
+    value_range=(-_INF, _INF),
+    columns=("value",),
 )

@@ -32,13 +32,22 @@ import numpy.typing as npt
 
 from ..errors import InvalidParameterError
 
-__all__ = ["SortEngine", "exact_sweep", "limit_sort_threads", "sort_threads", "sweep_with_top"]
+__all__ = [
+    "SortEngine",
+    "exact_sweep",
+    "limit_sort_threads",
+    "sort_threads",
+    "sweep_with_extra",
+    "sweep_with_top",
+]
 
 _ONE = np.uint64(1)
 _CHUNK = 1 << 16  # rows per chunk where a full-length temporary would be needed
 
 Counts = npt.NDArray[np.int64] | npt.NDArray[np.float64]
 Weights = npt.NDArray[np.float64] | npt.NDArray[np.int64] | None
+# Extra per-row columns summed along the sweep like the counts (per-row values: money).
+Extra = tuple[npt.NDArray[np.float64], ...] | list[npt.NDArray[np.float64]]
 
 
 def _packed_keys(
@@ -117,17 +126,24 @@ def _sort_in_place(keys: npt.NDArray[np.uint64]) -> None:
 
 
 def _sorted_runs(
-    magnitude: npt.NDArray[np.float64], is_positive: npt.NDArray[np.bool_], weight: Weights
-) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.intp], Weights]:
-    """Sort the packed keys; return them (label bit still in), run starts, sorted weights."""
+    magnitude: npt.NDArray[np.float64],
+    is_positive: npt.NDArray[np.bool_],
+    weight: Weights,
+    extra: Extra = (),
+) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.intp], Weights, list[npt.NDArray[np.float64]]]:
+    """Sort the packed keys; return them (label bit still in), run starts, sorted weights
+    and sorted extra columns."""
     keys = _packed_keys(magnitude, is_positive)
     sorted_weight: Weights = None
-    if weight is None:
+    sorted_extra: list[npt.NDArray[np.float64]] = []
+    if weight is None and not extra:
         _sort_in_place(keys)
     else:
+        # Columns that travel with the rows need the permutation: one argsort for all.
         order = np.argsort(keys)
         keys = keys[order]
-        sorted_weight = weight[order]
+        sorted_weight = None if weight is None else weight[order]
+        sorted_extra = [column[order] for column in extra]
         del order
     # A run starts where the score bits change: keys that differ above the label bit.
     boundary = np.empty(keys.size, dtype=bool)
@@ -136,20 +152,38 @@ def _sorted_runs(
         end = min(begin + _CHUNK, keys.size)
         np.greater(keys[begin:end] ^ keys[begin - 1 : end - 1], _ONE, out=boundary[begin:end])
     starts = np.flatnonzero(boundary)
-    return keys, starts, sorted_weight
+    return keys, starts, sorted_weight, sorted_extra
+
+
+def _cumulative_from_top(
+    sorted_column: npt.NDArray[np.float64], starts: npt.NDArray[np.intp]
+) -> npt.NDArray[np.float64]:
+    """Per-run sums accumulated from the top, in the ascending layout (slot R is 0)."""
+    out = np.empty(starts.size + 1, dtype=np.float64)
+    np.add.reduceat(sorted_column, starts, out=out[: starts.size])
+    out[starts.size] = 0.0
+    np.cumsum(out[::-1], out=out[::-1])
+    return out
 
 
 def _ascending_into(
     magnitude: npt.NDArray[np.float64],
     is_positive: npt.NDArray[np.bool_],
     weight: Weights,
+    extra: Extra = (),
+    extra_out: list[npt.NDArray[np.float64]] | None = None,
 ) -> tuple[npt.NDArray[np.float64], Counts, Counts]:
     """Buffers of length R + 1 in ascending order of score, slot R the "flag nothing" row.
 
     ``tp[r]`` is the (weighted) count of positives with score >= the r-th smallest
-    distinct score, likewise ``fp``; ``tp[R] = fp[R] = 0``.
+    distinct score, likewise ``fp``; ``tp[R] = fp[R] = 0``. Each ``extra`` column's
+    cumulative sum over the same rows is appended to ``extra_out``, in the same layout.
     """
-    keys, starts, sorted_weight = _sorted_runs(magnitude, is_positive, weight)
+    keys, starts, sorted_weight, sorted_extra = _sorted_runs(magnitude, is_positive, weight, extra)
+    if extra_out is not None:
+        # Summed like the weighted counts: per run, then from the top down.
+        extra_out.extend(_cumulative_from_top(column, starts) for column in sorted_extra)
+    del sorted_extra
     n, n_runs = keys.size, starts.size
     thresholds = np.empty(n_runs + 1, dtype=np.float64)
     threshold_bits = thresholds[:n_runs].view(np.uint64)
@@ -198,34 +232,50 @@ def _ascending_into(
     return thresholds, tp_w, fp_w
 
 
+def _runs(cumulative: np.ndarray) -> np.ndarray:
+    """Per-run amounts of an ascending cumulative buffer (its flag-nothing slot dropped)."""
+    body = cumulative[:-1]
+    return np.asarray(body - np.append(body[1:], body.dtype.type(0)))
+
+
 def _descending_parts(
-    score: npt.NDArray[np.float64], is_positive: npt.NDArray[np.bool_], weight: Weights
+    score: npt.NDArray[np.float64],
+    is_positive: npt.NDArray[np.bool_],
+    weight: Weights,
+    extra: Extra = (),
+    extra_out: list[npt.NDArray[np.float64]] | None = None,
 ) -> tuple[npt.NDArray[np.float64], Counts, Counts]:
     """The general path for scores of both signs: each sign keyed on its own."""
     negative_rows = score < 0
     thresholds_parts, tp_parts, fp_parts = [], [], []
+    extra_parts: list[list[np.ndarray]] = [[] for _ in extra]
     for take in (~negative_rows, negative_rows):
         if not take.any():
             continue
         part_weight = None if weight is None else weight[take]
         is_negative_part = take is negative_rows
         magnitude = -score[take] if is_negative_part else score[take]
-        t, tp, fp = _ascending_into(magnitude, is_positive[take], part_weight)
+        sums: list[npt.NDArray[np.float64]] = []
+        t, tp, fp = _ascending_into(
+            magnitude, is_positive[take], part_weight, [c[take] for c in extra], sums
+        )
         # Per-run counts (not cumulative) so the two parts can be joined.
-        t, tp, fp = t[:-1], tp[:-1], fp[:-1]
-        tp_run = tp - np.append(tp[1:], tp.dtype.type(0))
-        fp_run = fp - np.append(fp[1:], fp.dtype.type(0))
+        runs = [_runs(tp), _runs(fp), *(_runs(c) for c in sums)]
+        t = t[:-1]
         if is_negative_part:  # ascending magnitude = descending score: already in order
             thresholds_parts.append(-t)
-            tp_parts.append(tp_run)
-            fp_parts.append(fp_run)
         else:
             thresholds_parts.append(t[::-1])
-            tp_parts.append(tp_run[::-1])
-            fp_parts.append(fp_run[::-1])
+            runs = [r[::-1] for r in runs]
+        tp_parts.append(runs[0])
+        fp_parts.append(runs[1])
+        for parts, run in zip(extra_parts, runs[2:], strict=True):
+            parts.append(run)
     thresholds = np.concatenate([[np.inf], *thresholds_parts])
     tp_all = np.concatenate([[tp_parts[0].dtype.type(0)], *tp_parts])
     fp_all = np.concatenate([[fp_parts[0].dtype.type(0)], *fp_parts])
+    if extra_out is not None:
+        extra_out.extend(np.cumsum(np.concatenate([[0.0], *parts])) for parts in extra_parts)
     return thresholds, np.cumsum(tp_all), np.cumsum(fp_all)
 
 
@@ -244,6 +294,45 @@ def sweep_with_top(
         thresholds, tp, fp = _ascending_into(score, is_positive, weight)
         return thresholds[::-1], tp[::-1], fp[::-1]
     return _descending_parts(score, is_positive, weight)
+
+
+def sweep_with_extra(
+    score: npt.NDArray[np.float64],
+    is_positive: npt.NDArray[np.bool_],
+    weight: Weights,
+    extra: Extra,
+) -> tuple[npt.NDArray[np.float64], Counts, Counts, list[npt.NDArray[np.float64]]]:
+    """:func:`sweep_with_top` that also sums extra per-row columns in the same sort.
+
+    Parameters
+    ----------
+    extra : sequence of ndarray of float64, shape (n_samples,)
+        Per-row amounts (already multiplied by any weight).
+
+    Returns
+    -------
+    thresholds, tp, fp
+        As :func:`sweep_with_top`.
+    sums : list of ndarray of float64, shape (n_thresholds,)
+        Element i of ``sums[k]`` is the sum of ``extra[k]`` over the rows with
+        ``score >= thresholds[i]`` (0 at the first row, which flags nothing).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> t, tp, fp, (amount,) = sweep_with_extra(
+    ...     np.array([0.1, 0.4, 0.8]), np.array([False, True, True]), None,
+    ...     [np.array([5.0, 7.0, 11.0])])
+    >>> t, amount
+    (array([inf, 0.8, 0.4, 0.1]), array([ 0., 11., 18., 23.]))
+    """
+    is_positive = np.asarray(is_positive, dtype=bool)
+    sums: list[npt.NDArray[np.float64]] = []
+    if score.size and score.min() >= 0:
+        thresholds, tp, fp = _ascending_into(score, is_positive, weight, extra, sums)
+        return thresholds[::-1], tp[::-1], fp[::-1], [c[::-1] for c in sums]
+    thresholds, tp, fp = _descending_parts(score, is_positive, weight, extra, sums)
+    return thresholds, tp, fp, sums
 
 
 def exact_sweep(
