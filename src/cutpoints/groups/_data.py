@@ -1,0 +1,138 @@
+"""Rows split by group: validated once, partitioned by one counting sort, one curve per group.
+
+The groups are encoded as small integer codes, the rows are ordered by code with one
+stable counting sort (numpy's radix sort for 16-bit codes), and each group's scores are
+then sorted on their own by the exact sort engine. Together that is the work of one sort
+of (group, score) keys: no sweep over all rows per group.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from .._api import _Columns, _columns
+from .._curve import ConfusionCurve
+from .._validation import as_1d, check_consistent_length
+from ..engines import get_engine
+from ..errors import InvalidInputError
+
+__all__ = ["GroupedCurves", "encode_groups", "group_curves"]
+
+IntArray = npt.NDArray[np.int64]
+
+
+@dataclass(frozen=True)
+class GroupedCurves:
+    """One exact confusion curve per group, groups in sorted order of their labels."""
+
+    labels: tuple[Any, ...]
+    curves: tuple[ConfusionCurve, ...]
+    columns: _Columns
+
+
+def _plain(value: Any) -> Any:
+    """A group label as a plain Python value (numpy scalars become int/float/str/bool)."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def encode_groups(
+    groups: Any, n_rows: int, name: str = "groups"
+) -> tuple[tuple[Any, ...], IntArray]:
+    """Sorted distinct labels and each row's code into them; refuses NaN and None labels.
+
+    Integer labels in a compact range are coded with a bincount (linear time); other
+    labels by ``np.unique`` (a sort).
+    """
+    array = as_1d(groups, name)
+    check_consistent_length(y_score=np.empty(n_rows), **{name: array})
+    if array.size == 0:
+        msg = f"'{name}' must not be empty"
+        raise InvalidInputError(msg)
+    if array.dtype.kind == "f":
+        bad = np.isnan(array)
+        if bad.any():
+            i = int(np.argmax(bad))
+            msg = f"'{name}' must not hold NaN group labels (got NaN at row {i})"
+            raise InvalidInputError(msg)
+    elif array.dtype.kind == "O":
+        missing = [i for i, v in enumerate(array) if v is None or (isinstance(v, float) and v != v)]
+        if missing:
+            i = missing[0]
+            msg = f"'{name}' must not hold missing group labels (got {array[i]!r} at row {i})"
+            raise InvalidInputError(msg)
+        kinds = {type(v) for v in array}
+        if len(kinds) > 1:
+            names = sorted(k.__name__ for k in kinds)
+            msg = f"'{name}' must hold labels of one type (got {', '.join(names)})"
+            raise InvalidInputError(msg)
+    if array.dtype.kind in "iub":
+        values = array.astype(np.int64, copy=False)
+        low, high = int(values.min()), int(values.max())
+        if high - low <= max(4 * array.size, 1 << 16):
+            present = np.bincount(values - low, minlength=high - low + 1) > 0
+            lookup = np.cumsum(present) - 1
+            codes = lookup[values - low]
+            distinct = np.flatnonzero(present) + low
+            labels = tuple(_plain(array.dtype.type(v)) for v in distinct)
+            if array.dtype.kind == "b":
+                labels = tuple(bool(v) for v in distinct)
+            return labels, codes.astype(np.int64, copy=False)
+    try:
+        distinct_values, codes = np.unique(array, return_inverse=True)
+    except TypeError:
+        msg = f"'{name}' must hold labels that can be sorted (got {array[:3].tolist()!r}...)"
+        raise InvalidInputError(msg) from None
+    return tuple(_plain(v) for v in distinct_values), codes.astype(np.int64, copy=False)
+
+
+def group_curves(
+    y_true: Any,
+    y_score: Any,
+    groups: Any,
+    *,
+    sample_weight: Any = None,
+    pos_label: Any = None,
+    rule: Any = ">=",
+) -> GroupedCurves:
+    """Validate the input and build every group's exact confusion curve."""
+    columns = _columns(y_true, y_score, sample_weight, pos_label, rule, "sort")
+    n = len(columns.score)
+    labels, codes = encode_groups(groups, n)
+    n_groups = len(labels)
+    # One counting sort by group: radix for 16-bit codes, linear in the rows.
+    small = codes.astype(np.uint16) if n_groups <= 1 << 16 else codes
+    order = np.argsort(small, kind="stable")
+    sizes = np.bincount(codes, minlength=n_groups)
+    ends = np.cumsum(sizes)
+    score = np.asarray(columns.score, dtype=np.float64)[order]
+    positive = columns.is_positive[order]
+    weight = None if columns.weight is None else columns.weight[order]
+    engine = get_engine("sort")
+    curves = []
+    start = 0
+    for g in range(n_groups):
+        stop = int(ends[g])
+        w = None if weight is None else weight[start:stop]
+        thresholds, tp, fp = engine.sweep(score[start:stop], positive[start:stop], w)
+        if columns.rule == "<=":
+            thresholds = -thresholds
+        curves.append(
+            ConfusionCurve(
+                thresholds,
+                tp,
+                fp,
+                n_positive=tp[-1].item(),
+                n_negative=fp[-1].item(),
+                n_samples=stop - start,
+                rule=columns.rule,
+                weighted=weight is not None,
+                positive_label=columns.positive_label,
+                negative_label=columns.negative_label,
+            )
+        )
+        start = stop
+    return GroupedCurves(labels, tuple(curves), columns)
