@@ -312,3 +312,22 @@ def test_report_draws_the_reliability_diagram_in_a_browser(tmp_path):
     assert bars["y"] == cal.counts.tolist()
     assert drawn[0]["shapes"] == pytest.approx([cal.optimum, 0.2])
     assert [d["axes"] for d in drawn] == [1, 1]  # one y axis per chart, as every report chart
+
+
+@pytest.mark.parametrize("strategy", ["uniform", "quantile"])
+def test_checks_of_a_histogram_engine_cutpoint_equal_the_sort_engines(strategy):
+    """They read the class weights at every distinct score: a binned curve that kept its
+    data is completed first, so every number equals the full curve's, and the gap is
+    taken from the same optimum."""
+    from cutpoints.engines import BinnedCurve, HistogramEngine
+
+    rng = np.random.default_rng(11)
+    y, p = simulate(rng, 20_000)
+    binned = cp.find_cutpoint(y, p, engine=HistogramEngine(bits=6))
+    assert isinstance(binned.curve, BinnedCurve)
+    full = cp.find_cutpoint(y, p, engine="sort")
+    got = check_calibration(cutpoint=binned, n_bins=12, strategy=strategy)
+    want = check_calibration(cutpoint=full, n_bins=12, strategy=strategy)
+    for name in ("edges", "counts", "positives", "mean_predicted"):
+        np.testing.assert_array_equal(getattr(got, name), getattr(want, name))
+    assert (got.brier, got.ece, got.gap) == (want.brier, want.ece, want.gap)

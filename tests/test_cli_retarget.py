@@ -52,7 +52,10 @@ def files(tmp_path: Path, data):
     cut_path = tmp_path / "cut.json"
     result = run("tune", val, "-l", "y", "-s", "p", "-m", "f1", "--save", cut_path)
     assert result.exit_code == 0, result.output
-    return {"val": val, "new": new, "cut": cut_path}
+    bare = tmp_path / "bare.json"  # a cutpoint file without its curve
+    result = run("tune", val, "-l", "y", "-s", "p", "--save", bare, "--no-save-curve")
+    assert result.exit_code == 0, result.output
+    return {"val": val, "new": new, "cut": cut_path, "bare": bare}
 
 
 def as_json(result) -> dict:
@@ -97,20 +100,46 @@ def test_retarget_text_output(files) -> None:
 
 
 def test_without_reference_estimates_and_says_what_moving_needs(files, data) -> None:
-    out = as_json(run("retarget", "-k", files["cut"], files["new"], "--json"))
-    cut = cp.Cutpoint.load(files["cut"])
+    out = as_json(run("retarget", "-k", files["bare"], files["new"], "--json"))
+    cut = cp.Cutpoint.load(files["bare"])
+    assert cut.curve is None
     lib = estimate_prevalence(data["new"], "em", reference=cut, n_resamples=0)
     assert out["estimate"]["prevalence"] == pytest.approx(lib.prevalence, abs=1e-9)
     assert out["estimate"]["reference_prevalence"] == cut.prevalence
-    assert out["threshold"] is None and out["flagged"] is None
+    assert out["threshold"] is None and out["flagged"] is None and out["curve"] is None
     assert out["flagged_before"] == int(np.sum(data["new"] >= cut.threshold))
-    result = run("retarget", "-k", files["cut"], files["new"])
+    result = run("retarget", "-k", files["bare"], files["new"])
     assert "--reference FILE" in " ".join(result.stdout.split())
+
+
+def test_saved_curve_moves_the_threshold_without_reference(tmp_path, files, data) -> None:
+    # tune --save writes the curve (4000 rows: all of it), so retarget re-selects on it
+    # exactly as on the validation data itself, and --save/--prevalence work without -r.
+    args = ("retarget", "-k", files["cut"], files["new"], "--json")
+    out = as_json(run(*args, "--prevalence", "0.02", "--seed", "3"))
+    with_ref = as_json(run(*args, "-r", files["val"], "--prevalence", "0.02", "--seed", "3"))
+    curve = cp.confusion_curve(data["y"], data["p"])
+    expected = retarget(curve, 0.02, metric="f1", volume=len(data["new"]))
+    assert out["curve"] == "saved" and with_ref["curve"] == "reference"
+    assert out["threshold"] == expected.threshold == with_ref["threshold"]
+    assert out["expected_flagged"] == pytest.approx(expected.flagged, rel=1e-12)
+    assert out["flagged"] == int(np.sum(data["new"] >= expected.threshold))
+    assert out["warnings"] == [] and out["reference_is_tuning_data"] is True
+    estimated = as_json(run(*args[:-1], "--bootstrap", "0", "--json"))
+    lib = estimate_prevalence(data["new"], "em", reference=curve, n_resamples=0)
+    assert estimated["prevalence"] == pytest.approx(lib.prevalence, abs=1e-9)
+    assert estimated["threshold"] == retarget(curve, estimated["prevalence"]).threshold
+    moved = tmp_path / "moved.json"
+    as_json(run(*args, "--prevalence", "0.02", "--save", moved))
+    assert cp.Cutpoint.load(moved).threshold == expected.threshold
+    text = " ".join(run(*args[:-1], "--prevalence", "0.02").stdout.split())
+    assert "Moved threshold: score >=" in text and "Note: --reference" not in text
 
 
 def test_closed_form_threshold_moves_by_odds_rebasing_without_reference(tmp_path, files) -> None:
     cost = tmp_path / "cost.json"
-    run("tune", files["val"], "-l", "y", "-s", "p", "-m", "cost(fp=1, fn=9)", "--save", cost)
+    tuned = ("tune", files["val"], "-l", "y", "-s", "p", "-m", "cost(fp=1, fn=9)")
+    run(*tuned, "--save", cost, "--no-save-curve")
     out = as_json(run("retarget", "-k", cost, files["new"], "--json"))
     cut = cp.Cutpoint.load(cost)
     (ref,) = out["closed_form"]
@@ -150,7 +179,7 @@ def test_known_prevalence_skips_the_estimate(files, data) -> None:
     curve = cp.confusion_curve(data["y"], data["p"])
     assert out["estimate"] is None and out["prevalence"] == 0.02
     assert out["threshold"] == retarget(curve, 0.02, metric="f1").threshold
-    result = run("retarget", "-k", files["cut"], files["new"], "--prevalence", "0.02")
+    result = run("retarget", "-k", files["bare"], files["new"], "--prevalence", "0.02")
     assert result.exit_code == 1 and "needs the validation data: --reference" in result.stderr
     result = run(
         "retarget", "-k", files["cut"], files["new"], "-r", files["val"], "--prevalence", "1.5"
@@ -184,8 +213,8 @@ def test_save_writes_a_cutpoint_that_apply_uses(tmp_path, files, data) -> None:
     decision = pq.read_table(labeled).column("decision").to_numpy()
     assert int(decision.sum()) == out["flagged"]
     # Refused before any work: --save without --reference, or onto an input.
-    result = run("retarget", "-k", files["cut"], files["new"], "--save", tmp_path / "x.json")
-    assert result.exit_code == 1 and "needs --reference" in result.stderr
+    result = run("retarget", "-k", files["bare"], files["new"], "--save", tmp_path / "x.json")
+    assert result.exit_code == 1 and "needs the validation data: --reference" in result.stderr
     result = run(
         "retarget", "-k", files["cut"], files["new"], "-r", files["val"], "--save", files["val"]
     )
@@ -298,3 +327,26 @@ def test_errors_are_one_line(tmp_path, files, data) -> None:
         "--json",
     )
     assert as_json(good)["threshold"] is not None
+
+
+def test_a_spread_saved_curve_says_where_the_optimum_may_hide(tmp_path, monkeypatch, data):
+    # A curve longer than the saved rows: the moved threshold comes with a warning line
+    # naming the bracket of saved thresholds the optimum may lie in (never silent).
+    import cutpoints._saved_curve as saved
+
+    monkeypatch.setattr(saved, "MAX_SAVED_ROWS", 40)
+    val = tmp_path / "val.parquet"
+    pq.write_table(pa.table({"y": data["y"], "p": data["p"]}), val)
+    cut_path = tmp_path / "cut.json"
+    assert run("tune", val, "-l", "y", "-s", "p", "--save", cut_path).exit_code == 0
+    new = tmp_path / "new.parquet"
+    pq.write_table(pa.table({"p": data["new"]}), new)
+    result = run("retarget", "-k", cut_path, new, "--prevalence", "0.02", "--json")
+    out = as_json(result)
+    (said,) = out["warnings"]
+    assert "may lie strictly between the known thresholds (" in said
+    assert result.stderr.count("warning: re-targeted f1") == 1
+    saved_thresholds = cp.Cutpoint.load(cut_path).curve.thresholds.tolist()
+    assert out["threshold"] in saved_thresholds
+    exact = retarget(cp.confusion_curve(data["y"], data["p"]), 0.02).threshold
+    assert exact == out["threshold"] or exact not in saved_thresholds

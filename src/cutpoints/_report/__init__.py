@@ -50,6 +50,8 @@ def report(
     source: Mapping[str, Any] | None = None,
     path: str | os.PathLike[str] | None = None,
     band: Any = None,
+    groups: Any = None,
+    values: Any = None,
 ) -> str:
     """Write a self-contained interactive HTML report of a threshold choice.
 
@@ -95,6 +97,15 @@ def report(
         handle (the band's negative threshold; the first is its positive one), a panel
         shows who is decided positive, decided negative and sent to review at the two
         handles, and the charts shade the band.
+    groups : array-like of shape (n_samples,) or GroupCutpoint, optional
+        Each row's group (independent per-group thresholds are then found for the same
+        metric and constraints), or a result of ``find_cutpoint(..., groups=...)``: adds
+        the per-group section (thresholds, counts, share of the flagged rows, gaps).
+        The rest of the page is about the pooled rows.
+    values : dict, optional
+        Per-row values of each outcome, as for :func:`find_cutpoint` (needed with
+        ``metric="value"`` when the data is given): adds the "Value of the decisions"
+        section (total value against the threshold and the flagged count).
 
     Returns
     -------
@@ -112,7 +123,7 @@ def report(
     src = dict(source or {})
     if path is not None:  # refuse before any work
         check_not_an_input(path, [src.get("file")], "path")
-    curve = _curve(y_true, y_score, cutpoint, sample_weight, pos_label, rule)
+    curve = _curve(y_true, y_score, cutpoint, sample_weight, pos_label, rule, values)
     cut = cutpoint
     if cut is None:
         cut = select_cutpoint(curve, metric=metric, constraints=constraints, ties=ties)  # type: ignore[arg-type]
@@ -127,10 +138,43 @@ def report(
         command=command,
         source=src,
         band=band,
+        groups=_groups(groups, y_true, y_score, cut, constraints, sample_weight, pos_label),
     )
     if path is not None:
         atomic_write_text(path, page)
     return page
+
+
+def _groups(
+    groups: Any,
+    y_true: Any,
+    y_score: Any,
+    cut: Cutpoint,
+    constraints: Any,
+    sample_weight: Any,
+    pos_label: Any,
+) -> Any:
+    """The per-group result the report shows (None without ``groups``)."""
+    if groups is None:
+        return None
+    from ..groups import GroupCutpoint, find_group_cutpoint
+
+    if isinstance(groups, GroupCutpoint):
+        return groups
+    if y_true is None or y_score is None:
+        msg = "report(groups=...) with group labels needs y_true and y_score too"
+        raise InvalidParameterError(msg)
+    return find_group_cutpoint(
+        y_true,
+        y_score,
+        groups=groups,
+        metric=cut.metric,
+        constraints=constraints,
+        ties=cut.ties,  # type: ignore[arg-type]  # a Cutpoint's tie rule is one of TIE_RULES
+        sample_weight=sample_weight,
+        pos_label=pos_label,
+        rule=cut.rule,
+    )
 
 
 def _curve(
@@ -140,6 +184,7 @@ def _curve(
     sample_weight: Any,
     pos_label: Any,
     rule: str,
+    values: Any = None,
 ) -> ConfusionCurve:
     """The data's curve, or the cutpoint's own when no data is given."""
     if cutpoint is not None and y_true is None and y_score is None:
@@ -157,4 +202,5 @@ def _curve(
         pos_label=pos_label,
         # A given cutpoint's threshold means something under its own rule only.
         rule=rule if cutpoint is None else cutpoint.rule,  # type: ignore[arg-type]
+        values=values,
     )

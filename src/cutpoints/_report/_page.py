@@ -10,9 +10,12 @@ from typing import Any
 from .._curve import ConfusionCurve
 from .._cutpoint import Cutpoint
 from .._display import KEY_METRICS, shown_metrics
+from .._saved_curve import is_complete
 from ._band import band_fields, band_payload, band_rows
+from ._binned import exact_named_points
 from ._calibration import calibration_parts
 from ._format import escape, fmt_count, fmt_percent, fmt_threshold, fmt_value
+from ._groups import groups_html
 from ._payload import build_payload, safe_json
 from ._points import Alternatives, operating_points
 from ._sections import (
@@ -24,6 +27,7 @@ from ._sections import (
 )
 from ._stops import MAX_STOPS, choose_stops
 from ._uncertainty import BAND_METRICS, BootstrapLike, bootstrap_bands, bootstrap_section
+from ._value import value_section
 
 __all__ = ["render"]
 
@@ -48,6 +52,33 @@ def _plotly_js() -> str:
         raise ImportError(msg) from exc
     # plotly.js holds no "</script", but never let inlined code close its element early.
     return str(get_plotlyjs()).replace("</script", "<\\/script")
+
+
+def _binned_note(curve: ConfusionCurve, n_rows: int, n_stops: int, inexact: list[str]) -> str:
+    """What the slider's stops are on a curve with exact counts at ``n_rows`` thresholds
+    only (``curve`` as given, before the named points were added)."""
+    n_bins = getattr(curve, "n_bins", None)
+    what = (
+        f"the edges of {n_bins:,} score bins and every score in the bins that could hold "
+        "the answer (the exact histogram engine)"
+        if n_bins is not None
+        else "the rows saved with the cutpoint"
+    )
+    note = (
+        f"These {fmt_count(curve.n_samples)} rows have exact counts at {n_rows:,} "
+        f"thresholds, not at every distinct score: {what}. The slider moves over {n_stops:,} "
+        "of them, including every point this page names; counts at each stop are exact. "
+        "Between two stops the counts of thresholds not shown are not known here (they "
+        "lie between the two stops' counts). A typed threshold between stops snaps to "
+        "the nearest one."
+    )
+    if inexact:
+        names = ", ".join(f"&lsquo;{escape(n)}&rsquo;" for n in inexact)
+        note += (
+            f" Not exact here (the data was not at hand to refine them): {names}; each "
+            "shows the counts of the nearest known threshold that flags no more rows."
+        )
+    return note
 
 
 def _stops_note(n_stops: int, n_thresholds: int) -> str:
@@ -75,8 +106,10 @@ def render(
     command: str | None,
     source: Mapping[str, Any],
     band: Any = None,
+    groups: Any = None,
 ) -> str:
     """The complete HTML document."""
+    given, (curve, inexact) = curve, exact_named_points(curve, cut, alternatives)
     points = operating_points(curve, cut, alternatives)
     band_at = band_rows(curve, band) if band is not None else ()
     shown = shown_metrics(cut.metric, cut.constraints, key=PANEL_METRICS)
@@ -95,13 +128,15 @@ def render(
         **_header_fields(curve, cut, title, source),
         "why": why_html(curve, cut),
         "references": references_html(cut),
-        "stops_note": _stops_note(len(stops), len(curve)),
+        "stops_note": _stops_note(len(stops), len(curve))
+        if is_complete(curve)
+        else _binned_note(given, len(curve), len(stops), inexact),
         "max_stop": str(len(stops) - 1),
         "chosen_stop": str(payload["chosen"]),
         "alternatives": alternatives_table(curve, points, stop_of, values, cut.metric.name),
-        "calibration": calibration,
+        "calibration": value_section(curve, cut) + calibration,  # profit curve first
         "bootstrap": bootstrap_section(boot, wanted),
-        "data_summary": data_summary(curve, cut, source, y_score),
+        "data_summary": data_summary(curve, cut, source, y_score) + groups_html(groups),
         "reproduce": reproduce_html(curve, cut, command, pos_label),
         **band_fields(band, curve, len(stops) - 1, band_stops[1]),
         "data_json": safe_json(payload),

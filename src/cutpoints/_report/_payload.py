@@ -19,6 +19,7 @@ from .._counts import evaluate_rows
 from .._curve import ConfusionCurve
 from .._cutpoint import Cutpoint
 from .._metrics import BoundMetric
+from .._saved_curve import unknown_above
 from ._points import Point
 
 __all__ = ["build_payload", "is_bounded", "json_numbers", "safe_json"]
@@ -101,6 +102,12 @@ def _stops_part(curve: ConfusionCurve, stops: IntArray) -> dict[str, list[Any]]:
     following = np.minimum(stops + 1, len(curve) - 1)
     next_threshold = curve.thresholds[following].astype(np.float64)
     next_threshold[stops == len(curve) - 1] = np.nan  # the last row has no next row
+    gaps = unknown_above(curve)
+    if gaps is not None:
+        # Unknown counts below the stop: a typed threshold is exact at it only if equal.
+        below = gaps[following] & (stops < len(curve) - 1)
+        away = -np.inf if curve.rule == ">=" else np.inf
+        next_threshold[below] = np.nextafter(curve.thresholds[stops][below], away)
     return {
         "row": stops.tolist(),
         "threshold": json_numbers(curve.thresholds[stops]),

@@ -9,7 +9,7 @@ from typing import Any
 
 from .._curve import ConfusionCurve
 from .._cutpoint import Cutpoint
-from .._metrics import get_metric
+from .._metrics import BoundMetric, get_metric
 from ..errors import InvalidParameterError
 from ..selection import Constraint, select_rows
 from ._format import fmt_count, fmt_threshold
@@ -33,12 +33,16 @@ class Point:
         The curve row whose counts equal flagging with ``threshold``.
     how : str
         How it was chosen, in words.
+    selection : (BoundMetric, tuple of Constraint) or None
+        For a point chosen by a selection (an optimum, a capacity): what it optimizes
+        under which constraints, so a binned curve can refine it (:mod:`._binned`).
     """
 
     name: str
     threshold: float
     row: int
     how: str
+    selection: tuple[BoundMetric, tuple[Constraint, ...]] | None = None
 
 
 def why_short(cut: Cutpoint) -> str:
@@ -110,9 +114,8 @@ def _defaults(curve: ConfusionCurve, cut: Cutpoint) -> list[Point]:
     if cut.metric.name != "f1" or cut.constraints:
         f1 = select_rows(curve, get_metric("f1"))
         if f1.ok:
-            points.append(
-                Point("F1 optimum", float(curve.thresholds[f1.index]), f1.index, "maximize f1")
-            )
+            at = float(curve.thresholds[f1.index])
+            points.append(Point("F1 optimum", at, f1.index, "maximize f1", (get_metric("f1"), ())))
     if curve.probability_like:
         points.append(
             Point("default 0.5", 0.5, curve.index_at(0.5), "the usual default for probabilities")
@@ -123,7 +126,8 @@ def _defaults(curve: ConfusionCurve, cut: Cutpoint) -> list[Point]:
         capacity = k * multiple
         if not 0 < capacity < curve.n_total:
             continue
-        best = select_rows(curve, recall, [Constraint(flagged, "<=", float(capacity))])
+        within = (Constraint(flagged, "<=", float(capacity)),)
+        best = select_rows(curve, recall, within)
         if best.ok:
             points.append(
                 Point(
@@ -131,6 +135,7 @@ def _defaults(curve: ConfusionCurve, cut: Cutpoint) -> list[Point]:
                     float(curve.thresholds[best.index]),
                     best.index,
                     f"max recall with flagged <= {fmt_count(capacity)} (K = number of positives)",
+                    (recall, within),
                 )
             )
     return points

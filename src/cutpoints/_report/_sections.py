@@ -14,6 +14,7 @@ import numpy as np
 from .._curve import ConfusionCurve
 from .._cutpoint import Cutpoint, Reference
 from .._metrics import BoundMetric
+from .._saved_curve import is_complete
 from ._format import escape, fmt_count, fmt_percent, fmt_threshold, fmt_value
 from ._points import Point
 
@@ -54,9 +55,15 @@ def why_html(curve: ConfusionCurve, cut: Cutpoint) -> str:
         if cut.constraints
         else "with no constraints"
     )
+    over = (
+        f"distinct score ({len(curve) - 1:,} candidates plus &ldquo;flag nothing&rdquo;)"
+        if is_complete(curve)
+        else "distinct score (exactly: scores in bins that could not hold the optimum were "
+        "bounded out, not skipped)"
+    )
     return (
         f"Chosen to {direction} <b>{escape(cut.metric.name)}</b> {constraints}, over every "
-        f"distinct score ({len(curve) - 1:,} candidates plus &ldquo;flag nothing&rdquo;). {ties}"
+        f"{over}. {ties}"
     )
 
 
@@ -152,13 +159,16 @@ def data_summary(
         (f"positive ({escape(curve.positive_label)})", fmt_count(curve.n_positive)),
         (f"negative ({escape(curve.negative_label)})", fmt_count(curve.n_negative)),
         ("prevalence", fmt_percent(curve.n_positive, curve.n_total)),
-        ("distinct scores", fmt_count(n_distinct)),
     ]
+    if not is_complete(curve):  # binned or saved: its rows are not the distinct scores
+        rows.append(("thresholds with exact counts", fmt_count(n_distinct)))
+    else:
+        rows.append(("distinct scores", fmt_count(n_distinct)))
     if y_score is not None:
         _, counts = np.unique(np.asarray(y_score, dtype=np.float64), return_counts=True)
         tied = int(counts[counts > 1].sum())
         rows.append(("rows sharing their score with another (ties)", fmt_count(tied)))
-    else:
+    elif is_complete(curve):
         rows.append(("rows in ties (at least)", fmt_count(curve.n_samples - n_distinct)))
     if n_distinct:
         low, high = sorted((float(curve.thresholds[1]), float(curve.thresholds[-1])))

@@ -57,6 +57,18 @@ FileArg = Annotated[
         show_default=False,
     ),
 ]
+DataFileArg = Annotated[
+    str,
+    typer.Argument(
+        help=(
+            "CSV or Parquet file with one row per scored case; '-' reads CSV from stdin. A "
+            "directory or a glob ('data/*.parquet') of such files, or a file over 256 MB, "
+            "is streamed: a few passes, memory bounded, a progress bar on a terminal."
+        ),
+        metavar="FILE",
+        show_default=False,
+    ),
+]
 LabelOpt = Annotated[
     str,
     typer.Option(
@@ -272,6 +284,17 @@ SaveOpt = Annotated[
         help="Write the cutpoint as JSON (load it with 'cutpoints apply' or Cutpoint.load).",
         metavar="PATH",
         show_default=False,
+    ),
+]
+SaveCurveOpt = Annotated[
+    bool,
+    typer.Option(
+        "--save-curve/--no-save-curve",
+        help=(
+            "With --save: also write the curve's exact counts (every threshold up to "
+            "65,536 of them, else that many), so 'cutpoints retarget' can move the "
+            "threshold without the validation data."
+        ),
     ),
 ]
 ReportOpt = Annotated[

@@ -9,27 +9,30 @@ from __future__ import annotations
 import dataclasses
 import sys
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from .._api import confusion_curve, select_cutpoint
 from .._cutpoint import Cutpoint
 from .._metrics import BoundMetric, get_metric
-from ..selection import Constraint, as_constraints
+from ..selection import Constraint, TieRule, as_constraints
 from ._console import CliError, status
 from ._io import InputData, read_input
 from ._options import TuneOptions
 from ._outputs import Output, write_text
+from ._scan_input import open_scan, scan_progress, streamed
 
 __all__ = ["Tuned", "bootstrap_payload", "parse_selection", "tune_data", "write_report"]
 
 
 @dataclass
 class Tuned:
-    """What one tuning run produced: the data read, the cutpoint, the bootstrap (or None)."""
+    """What one tuning run produced: the data read (None when it was streamed: see
+    ``source``), the cutpoint, the bootstrap (or None), and the scan of a streamed input."""
 
-    data: InputData
+    data: InputData | None
     cut: Cutpoint
     boot: Any = None
+    source: Any = None
 
 
 def parse_selection(opts: TuneOptions) -> tuple[BoundMetric, list[Constraint]]:
@@ -37,13 +40,17 @@ def parse_selection(opts: TuneOptions) -> tuple[BoundMetric, list[Constraint]]:
     return get_metric(opts.metric), as_constraints(list(opts.constraints))
 
 
-def tune_data(opts: TuneOptions) -> Tuned:
+def tune_data(opts: TuneOptions, *, progress: bool = True) -> Tuned:
     """Read the columns, sweep, choose the cutpoint, and bootstrap it if asked.
 
     The cutpoint records the columns it was tuned on (``Cutpoint.columns``), so
-    ``cutpoints apply`` finds the scores in a new file without ``--score``.
+    ``cutpoints apply`` finds the scores in a new file without ``--score``. A directory,
+    a glob or a big file is streamed (:mod:`._scan_input`), with a progress bar on a
+    terminal when ``progress``.
     """
     objective, constraints = parse_selection(opts)
+    if streamed(opts.data.file):
+        return _tune_streamed(opts, objective, constraints, progress)
     with status(f"reading {opts.data.source}"):
         data = read_input(opts.data)
     with status("sweeping every threshold"):
@@ -63,6 +70,36 @@ def tune_data(opts: TuneOptions) -> Tuned:
     cut = dataclasses.replace(cut, columns=opts.data.columns())
     boot = _bootstrap(data, cut, opts) if opts.bootstrap else None
     return Tuned(data, cut, boot)
+
+
+def _tune_streamed(
+    opts: TuneOptions, objective: BoundMetric, constraints: list[Constraint], progress: bool
+) -> Tuned:
+    """:func:`tune_data` for a streamed input: ``find_cutpoint`` (and ``bootstrap``) on
+    its :func:`cutpoints.scan`, a few passes over the files, memory bounded."""
+    from .. import bootstrap
+    from .._api import find_cutpoint
+
+    with scan_progress(progress) as hook:
+        source = open_scan(opts.data, hook)
+        cut = find_cutpoint(
+            source,
+            metric=objective,
+            constraints=constraints,
+            ties=cast("TieRule", opts.ties),  # checked when the options were parsed
+        )
+        boot = None
+        if opts.bootstrap:
+            boot = bootstrap(
+                source,
+                metric=cut.metric,
+                constraints=list(cut.constraints),
+                n_resamples=opts.bootstrap,
+                random_state=0,
+                ties=opts.ties,
+            )
+    cut = dataclasses.replace(cut, columns=opts.data.columns())
+    return Tuned(None, cut, boot, source)
 
 
 def _bootstrap(data: InputData, cut: Cutpoint, opts: TuneOptions) -> Any:
@@ -111,17 +148,18 @@ def write_report(tuned: Tuned, opts: TuneOptions, out: Output, title: str | None
     from .. import report as make_report
 
     data = opts.data
+    read = tuned.data  # None for a streamed input: the report reads the cutpoint's curve
     with status("writing the report"):
         html = make_report(
-            tuned.data.y_true,
-            tuned.data.y_score,
+            None if read is None else read.y_true,
+            None if read is None else read.y_score,
             cutpoint=tuned.cut,
             metric=tuned.cut.metric,
             constraints=list(tuned.cut.constraints),
             ties=opts.ties,
             rule=data.rule,
-            sample_weight=tuned.data.sample_weight,
-            pos_label=tuned.data.pos_label,
+            sample_weight=None if read is None else read.sample_weight,
+            pos_label=None if read is None else read.pos_label,
             bootstrap=tuned.boot,
             title=title,
             command=opts.command_line("report", out.path),

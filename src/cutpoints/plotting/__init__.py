@@ -20,10 +20,12 @@ from ._cost import CostDisplay
 from ._decision import DecisionCurveDisplay
 from ._display import CurveDisplay
 from ._distribution import ScoreDistributionDisplay
+from ._groups import GroupDisplay
 from ._metrics_vs_threshold import MetricsDisplay
 from ._pr import PrecisionRecallDisplay
 from ._roc import ROCDisplay
 from ._summary import plot_summary
+from ._value import ValueDisplay
 
 __all__ = [
     "INSTALL_HINT",
@@ -32,10 +34,12 @@ __all__ = [
     "CostDisplay",
     "CurveDisplay",
     "DecisionCurveDisplay",
+    "GroupDisplay",
     "MetricsDisplay",
     "PrecisionRecallDisplay",
     "ROCDisplay",
     "ReliabilityDisplay",
     "ScoreDistributionDisplay",
+    "ValueDisplay",
     "plot_summary",
 ]

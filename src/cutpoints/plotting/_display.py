@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 from .._curve import ConfusionCurve
 from .._cutpoint import Cutpoint
 from .._responses import tuned_parts
+from .._saved_curve import with_exact_thresholds
 from ..errors import InvalidParameterError
 from ._base import (
     check_thresholds,
@@ -60,9 +62,20 @@ class CurveDisplay:
         if name is not None and not isinstance(name, str):
             msg = f"'name' must be a string or None (got {name!r})"
             raise InvalidParameterError(msg)
+        self.thresholds = check_thresholds(thresholds)
+        # A binned curve knows the counts at some thresholds only: marked ones are made
+        # exact from its data, or the plot says which are not.
+        curve, unknown = with_exact_thresholds(curve, self.thresholds)
+        if unknown:
+            shown = ", ".join(f"{t:.6g}" for t in unknown)
+            msg = (
+                f"thresholds {shown} lie between two thresholds with known counts of this "
+                "binned curve (its data is not at hand): each is marked at the counts of the "
+                "nearest known threshold that flags no more rows"
+            )
+            warnings.warn(msg, UserWarning, stacklevel=3)
         self.curve = curve
         self.cutpoint = cutpoint
-        self.thresholds = check_thresholds(thresholds)
         self.name = name
         self.marked = marked_points(curve, self.thresholds, cutpoint)
         self.ax_: Any = None

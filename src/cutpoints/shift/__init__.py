@@ -14,6 +14,7 @@
 from ._calibration import Calibration, CalibrationWarning, check_calibration
 from ._estimate import PrevalenceEstimate, PrevalenceWarning, estimate_prevalence
 from ._retarget import (
+    RetargetWarning,
     rebase_probabilities,
     rebase_threshold,
     retarget,
@@ -26,6 +27,7 @@ __all__ = [
     "CalibrationWarning",
     "PrevalenceEstimate",
     "PrevalenceWarning",
+    "RetargetWarning",
     "ScoreSketch",
     "check_calibration",
     "estimate_prevalence",

@@ -27,6 +27,7 @@ import numpy.typing as npt
 from .._curve import ConfusionCurve
 from .._cutpoint import Cutpoint, Reference, closed_form_references, format_threshold
 from .._metrics import BoundMetric, MetricLike, get_metric
+from .._saved_curve import is_complete
 from ..errors import InvalidParameterError
 from ..selection import select_rows
 
@@ -247,6 +248,18 @@ def _reliability(
     return edges, counts, positives, score_sums, brier
 
 
+def _every_score(curve: ConfusionCurve) -> ConfusionCurve:
+    """The class weights at every distinct score are what the checks read: a binned
+    curve that kept its data (the histogram engine's, in memory) is completed (one sort);
+    one without it is used as it is (see the Notes of :func:`check_calibration`)."""
+    if is_complete(curve):
+        return curve
+    try:
+        return curve.full()  # type: ignore[attr-defined, no-any-return]
+    except InvalidParameterError:
+        return curve
+
+
 def calibration_of(
     curve: ConfusionCurve,
     *,
@@ -275,7 +288,9 @@ def calibration_of(
     if not (isinstance(tolerance, (int, float)) and tolerance >= 0):
         msg = f"'tolerance' must be a non-negative number (got {tolerance!r})"
         raise InvalidParameterError(msg)
-    edges, counts, positives, score_sums, brier = _reliability(curve, int(n_bins), strategy)
+    edges, counts, positives, score_sums, brier = _reliability(
+        _every_score(curve), int(n_bins), strategy
+    )
     with np.errstate(invalid="ignore", divide="ignore"):
         mean_predicted = score_sums / counts
         fraction = positives / counts
@@ -396,10 +411,13 @@ def check_calibration(
 
     Notes
     -----
-    Exact for curves with one row per distinct score. A curve from the histogram engine
-    (:class:`~cutpoints.engines.BinnedCurve`) places the scores of an unrefined bin at
-    the bin's lower edge, so the Brier score and the bins' mean scores are then exact to
-    within that (narrow) bin's width.
+    Exact for curves with one row per distinct score, and for a curve from the
+    histogram engine (:class:`~cutpoints.engines.BinnedCurve`) that kept its data (a
+    cutpoint found in memory): the checks need the class weights at every distinct
+    score, so that curve is completed first (one sort of the scores). A binned curve
+    without its data (saved with a cutpoint: ``SavedCurve``) places the scores of an
+    unsaved stretch at its lowest known threshold, so the Brier score and the bins'
+    mean scores are then exact only to within that stretch's width.
 
     Examples
     --------

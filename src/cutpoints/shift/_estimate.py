@@ -40,6 +40,7 @@ from .._curve import ConfusionCurve
 from .._cutpoint import Cutpoint, format_threshold
 from .._metrics import get_metric
 from .._random import seed_sequence
+from .._saved_curve import with_exact_thresholds
 from .._validation import check_choice, check_scores
 from ..errors import InvalidLabelsError, InvalidParameterError
 from ..selection import select_rows
@@ -242,6 +243,16 @@ def _reference(reference: Any, method: str, threshold: float | None) -> _Referen
         # ACC's variance is smallest where tpr - fpr is largest: Youden's optimum.
         selection = select_rows(curve, get_metric("youden")).raise_for_status()
         threshold = float(curve.thresholds[selection.index])
+    if threshold is not None:
+        # A binned curve knows some thresholds only: count a given one on its data.
+        curve, unknown = with_exact_thresholds(curve, [threshold])
+        if unknown:
+            msg = (
+                f"'threshold' {threshold!r} lies between two thresholds with known counts "
+                "of the reference's binned curve, and its data is not at hand: pass "
+                "reference=(y_true, y_score)"
+            )
+            raise InvalidParameterError(msg)
     row = curve.index_at(threshold) if threshold is not None else 0
     return _Reference(
         prevalence=curve.prevalence,

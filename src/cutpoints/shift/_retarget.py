@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import warnings
 from collections.abc import Iterable
 from typing import Any
 
@@ -28,12 +29,14 @@ import numpy.typing as npt
 from .._api import select_cutpoint
 from .._curve import ConfusionCurve
 from .._cutpoint import Cutpoint, Reference
-from .._metrics import MetricLike, get_metric
+from .._metrics import BoundMetric, MetricLike, get_metric
+from .._saved_curve import hidden_rows, with_counts
 from .._validation import check_choice
 from ..errors import InvalidInputError, InvalidParameterError
 from ..selection import TIE_RULES, ConstraintLike, TieRule, as_constraints
 
 __all__ = [
+    "RetargetWarning",
     "check_prevalence",
     "prior_weights",
     "rebase_probabilities",
@@ -41,6 +44,11 @@ __all__ = [
     "retarget",
     "reweighted_curve",
 ]
+
+
+class RetargetWarning(UserWarning):
+    """A re-targeted threshold chosen among known rows while a gap between two of them
+    (unsaved or unrefined rows of the curve) could hold a better one."""
 
 
 def check_prevalence(value: Any, name: str = "prevalence") -> float:
@@ -91,7 +99,10 @@ def reweighted_curve(
     Returns
     -------
     ConfusionCurve
-        Same thresholds and rule; float counts, ``weighted=True``, prevalence π'.
+        Same thresholds and rule; float counts, ``weighted=True``, prevalence π'. A
+        curve with gaps (binned or saved: see :mod:`cutpoints._saved_curve`) gives a
+        :class:`~cutpoints._saved_curve.SavedCurve` with the same gaps: re-weighting
+        maps the counts at its rows exactly.
 
     Examples
     --------
@@ -121,19 +132,13 @@ def reweighted_curve(
             raise InvalidParameterError(msg)
         scale = float(volume) / float(curve.n_total)
         w1, w0 = w1 * scale, w0 * scale
-    tp = np.asarray(curve.tp, dtype=np.float64) * w1
-    fp = np.asarray(curve.fp, dtype=np.float64) * w0
-    return ConfusionCurve(
-        curve.thresholds,
-        tp,
-        fp,
+    return with_counts(
+        curve,
+        np.asarray(curve.tp, dtype=np.float64) * w1,
+        np.asarray(curve.fp, dtype=np.float64) * w0,
         n_positive=float(curve.n_positive) * w1,
         n_negative=float(curve.n_negative) * w0,
-        n_samples=curve.n_samples,
-        rule=curve.rule,
         weighted=True,
-        positive_label=curve.positive_label,
-        negative_label=curve.negative_label,
     )
 
 
@@ -297,6 +302,10 @@ def retarget(
     if maximize is None and metric is None:
         maximize = defaults["maximize"]
     shifted = reweighted_curve(source, pi1, volume=volume)
+    direction = objective.greater_is_better if maximize is None else bool(maximize)
+    hidden = hidden_rows(shifted, objective, constraint_list, maximize=direction)
+    if len(hidden):
+        source, shifted = _exact_rows(source, shifted, hidden, pi1, volume, objective)
     cut = select_cutpoint(
         shifted, metric=objective, constraints=constraint_list, maximize=maximize, ties=tie_rule
     )
@@ -304,14 +313,46 @@ def retarget(
     return dataclasses.replace(cut, references=moved)
 
 
+def _exact_rows(
+    source: ConfusionCurve,
+    shifted: ConfusionCurve,
+    hidden: npt.NDArray[np.int64],
+    prevalence: float,
+    volume: float | None,
+    objective: BoundMetric,
+) -> tuple[ConfusionCurve, ConfusionCurve]:
+    """The full curve when the optimum may lie between known rows and the data is at
+    hand (a histogram-engine curve keeps it); else the known rows, with a warning."""
+    try:
+        full = source.full()  # type: ignore[attr-defined]
+    except InvalidParameterError:
+        full = None  # a saved curve, or a binned one built without its data
+    if full is not None:
+        return full, reweighted_curve(full, prevalence, volume=volume)
+    t = shifted.thresholds
+    brackets = [f"({t[i]:.10g}, {t[i - 1]:.10g})" for i in hidden[:3].tolist()]
+    more = f" and {len(hidden) - 3} more" if len(hidden) > 3 else ""
+    msg = (
+        f"re-targeted {objective.name} may be best at a threshold whose counts are not "
+        f"known: the curve (saved or binned) has exact counts at some thresholds only, "
+        f"and the optimum may lie strictly between the known thresholds "
+        f"{', '.join(brackets)}{more}. The threshold returned is the best known one; "
+        "pass the validation curve (cp.confusion_curve(y_true, y_score)) for the exact "
+        "answer"
+    )
+    warnings.warn(msg, RetargetWarning, stacklevel=3)
+    return source, shifted
+
+
 def _source_and_defaults(curve: Any) -> tuple[ConfusionCurve, dict[str, Any]]:
     """The validation curve, and the choices to keep (a cutpoint's own)."""
     if isinstance(curve, Cutpoint):
         if curve.curve is None:
             msg = (
-                "'curve' is a Cutpoint without its curve (loaded from JSON?): re-targeting "
-                "re-weights the validation counts at every threshold; pass "
-                "cp.confusion_curve(y_true, y_score) of the validation data instead"
+                "'curve' is a Cutpoint without its curve (loaded from JSON saved without "
+                "curve=True?): re-targeting re-weights the validation counts at every "
+                "threshold; pass cp.confusion_curve(y_true, y_score) of the validation "
+                "data, or save the cutpoint with cut.save(path, curve=True)"
             )
             raise InvalidParameterError(msg)
         return curve.curve, {

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from ..._cutpoint import Cutpoint
 from .._console import CliError, handle_errors, print_json, progress_bar, stdout_console
+from .._groups import FallbackGroupOpt, FallbackThresholdOpt, GroupOpt, apply_groups, is_group_file
 from .._options import (
     ApplyOutputOpt,
     ApplyScoreOpt,
@@ -27,6 +28,8 @@ EPILOG = """\
   cutpoints apply --cutpoint cut.json new.parquet -o labeled.parquet
 
   cutpoints apply -k cut.json new.csv -s p -o - --column flagged | head
+
+  cutpoints apply -k cuts.json new.csv -o labeled.csv --fallback-group north
 """
 
 
@@ -47,6 +50,9 @@ def apply(
     column: DecisionColumnOpt = "decision",
     batch_size: BatchSizeOpt = 65_536,
     json_: JsonOpt = False,
+    group: GroupOpt = None,
+    fallback_group: FallbackGroupOpt = None,
+    fallback_threshold: FallbackThresholdOpt = None,
 ) -> None:
     """Apply a saved cutpoint to new scores, streaming the file batch by batch.
 
@@ -54,10 +60,21 @@ def apply(
     score >= threshold (the cutpoint's rule), else the negative label. Works on files
     larger than memory. The output appears whole or not at all: it is written to a
     temporary file and renamed when complete.
+
+    A file of per-group thresholds (``tune --group --save``) flags each row by its
+    group's threshold; a group not seen in tuning is an error unless --fallback-group
+    or --fallback-threshold says what to do.
     """
     from .._render import threshold_text
     from .._stream import apply_cutpoint, open_source, pick_score_column
 
+    if cutpoint.is_file() and is_group_file(cutpoint):  # per-group thresholds
+        apply_groups(file, cutpoint, output, score, group, column, batch_size, json_,
+                     fallback_group, fallback_threshold, progress_bar)  # fmt: skip
+        return
+    if group is not None or fallback_group is not None or fallback_threshold is not None:
+        msg = f"'{cutpoint}' holds one threshold; --group and the fallbacks need per-group ones"
+        raise CliError(msg)
     cut = load_cutpoint(cutpoint)
     out = table_output(output, "--output", [file, str(cutpoint)])
     recorded = cut.columns.get("score")

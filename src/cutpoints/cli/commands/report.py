@@ -8,8 +8,8 @@ from .._console import handle_errors, print_json, stdout_console
 from .._options import (
     BootstrapOpt,
     ConstraintOpt,
+    DataFileArg,
     DataOptions,
-    FileArg,
     ForceLargeOpt,
     HtmlOutputOpt,
     JsonOpt,
@@ -36,12 +36,14 @@ EPILOG = """\
   cutpoints report scores.csv -l y -s p -o report.html
 
   cutpoints report scores.parquet -l y -s p -m recall -c "precision>=0.8" -b 500 -o r.html
+
+  cutpoints report "data/*.parquet" -l y -s p -o report.html
 """
 
 
 @handle_errors
 def report(
-    file: FileArg,
+    file: DataFileArg,
     label: LabelOpt,
     score: ScoreOpt,
     output: HtmlOutputOpt = DEFAULT_OUTPUT,
@@ -62,6 +64,10 @@ def report(
     confusion matrix and metrics from the exact curve, ROC, precision-recall,
     metric-by-threshold and cost charts, alternatives side by side, and the command to
     reproduce it. Needs plotly (cutpoints[report]).
+
+    FILE may be a directory or a glob of Parquet/CSV files; those, and files over 256 MB,
+    are streamed. A big input gives a binned curve: the page says which thresholds have
+    exact counts (score-bin edges and every score of the bins that matter).
     """
     opts = TuneOptions(
         data=DataOptions(file, label, score, weight, pos_label, rule),
@@ -75,7 +81,7 @@ def report(
     out = html_output(output, "--output", [file])
     opts.check_bootstrap()
     parse_selection(opts)
-    tuned = tune_data(opts)
+    tuned = tune_data(opts, progress=not json_)
     write_report(tuned, opts, out, title=title)
     if json_:
         cut = tuned.cut

@@ -3,8 +3,9 @@
 The new file is streamed batch by batch into a :class:`~cutpoints.shift.ScoreSketch`
 (memory bounded by the batch size, not the file): exact flagged counts at every candidate
 threshold, and fine bins of the scores for EM. The estimate comes from
-:func:`~cutpoints.shift.estimate_prevalence`; with the labeled validation data
-(``--reference``) the threshold is re-selected by :func:`~cutpoints.shift.retarget`.
+:func:`~cutpoints.shift.estimate_prevalence`; the threshold is re-selected by
+:func:`~cutpoints.shift.retarget` on the labeled validation data (``--reference``), or on
+the curve the cutpoint file carries (``cutpoints tune --save`` writes it).
 """
 
 from __future__ import annotations
@@ -45,6 +46,8 @@ EPILOG = """\
 [bold]Examples[/bold]
 
   cutpoints tune validation.csv -l y -s p --save cut.json
+
+  cutpoints retarget --cutpoint cut.json new.parquet
 
   cutpoints retarget --cutpoint cut.json new.parquet --reference validation.csv
 
@@ -182,34 +185,42 @@ def retarget(
 
     Streams FILE (larger than memory is fine) and estimates its prevalence with a 95%
     bootstrap interval, by EM for calibrated probabilities or by adjusted count at the
-    cutpoint's threshold for any score. With the labeled validation data (--reference)
-    it re-selects the threshold for that prevalence, with the cutpoint's own metric and
-    constraints, and prints the expected and the actual number of rows it flags in FILE.
+    cutpoint's threshold for any score. Then it re-selects the threshold for that
+    prevalence, with the cutpoint's own metric and constraints, on the validation curve:
+    the labeled validation data (--reference), or else the curve the cutpoint file
+    carries (cutpoints tune --save writes it; exact when it holds every threshold, else a
+    warning says between which two saved thresholds the optimum may lie). It prints the
+    expected and the actual number of rows the moved threshold flags in FILE.
     """
     from ...shift._retarget import check_prevalence
 
     cut = load_cutpoint(cutpoint)
     known = None if prevalence is None else check_prevalence(prevalence, "--prevalence")
-    if save is not None and reference is None:
-        msg = "'--save' writes the re-targeted cutpoint, which needs --reference FILE"
-        raise CliError(msg)
+    if reference is None and cut.curve is None:
+        what: dict[str, object] = {"'--save' writes the re-targeted cutpoint": save}
+        what["'--prevalence' moves the threshold"] = known
+        for text, given in what.items():
+            if given is not None:
+                msg = (
+                    f"{text}, which needs the validation data: --reference FILE, or a "
+                    "cutpoint saved with its curve (cutpoints tune --save)"
+                )
+                raise CliError(msg)
     inputs = [file, str(cutpoint), reference]
     saved = None if save is None else json_output(save, "--save", inputs)
-    curve = None
+    curve = cut.curve
     if reference is not None:
         curve = _reference_curve(cut, reference, reference_label, reference_score)
-    elif known is not None:
-        msg = "'--prevalence' moves the threshold, which needs the validation data: --reference"
-        raise CliError(msg)
     sketch, column, batches = _sketch(file, cut, curve, score, batch_size)
     estimate, said = (
         (None, [])
         if known is not None
-        else _estimate(sketch, method, cut if curve is None else curve, bootstrap, seed)
+        else _estimate(sketch, method, cut if reference is None else curve, bootstrap, seed)
     )
     pi = estimate.prevalence if estimate is not None else known
     assert pi is not None
     payload = _result(cut, curve, sketch, pi, estimate)
+    said = said + payload.pop("_warnings")
     payload.update(
         input=file,
         score=column,
@@ -240,8 +251,26 @@ def _result(
     prevalence: float,
     estimate: PrevalenceEstimate | None,
 ) -> dict[str, Any]:
-    """Everything the command reports, as JSON-ready values (``_moved``: the cutpoint)."""
-    from ...shift import retarget as move
+    """Everything the command reports, as JSON-ready values (``_moved``: the cutpoint;
+    ``_warnings``: what re-targeting warned, each also said as one ``warning:`` line)."""
+    from ...shift import RetargetWarning
+    from ...shift import retarget as shifted
+
+    said: list[str] = []
+
+    def move(cut: Cutpoint, pi: float, **kwargs: Any) -> Cutpoint:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", RetargetWarning)
+            moved = shifted(cut, pi, **kwargs)
+        for w in caught:
+            if issubclass(w.category, RetargetWarning):
+                text = " ".join(str(w.message).split())
+                if text not in said:
+                    said.append(text)
+                    sys.stderr.write(f"warning: {text}\n")
+            else:  # any other warning goes on as it came
+                warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+        return moved
 
     n = sketch.n_samples
     out: dict[str, Any] = {
@@ -261,6 +290,8 @@ def _result(
         "expected_metrics": None,
         "reference_is_tuning_data": None,
         "closed_form": _closed_form(cut, prevalence) if 0 < prevalence < 1 else [],
+        "curve": None if curve is None else ("saved" if curve is cut.curve else "reference"),
+        "_warnings": said,
     }
     if curve is None or not 0 < prevalence < 1:
         return out
@@ -273,7 +304,9 @@ def _result(
         expected_flagged=moved.flagged,
         flagged=sketch.flagged(moved.threshold),
         expected_metrics={m: moved.metrics[m] for m in ("precision", "recall", cut.metric.name)},
-        reference_is_tuning_data=curve.fingerprint() == cut.data_fingerprint
+        reference_is_tuning_data=True
+        if curve is cut.curve
+        else (curve.fingerprint() == cut.data_fingerprint)
         if cut.data_fingerprint is not None
         else None,
     )
@@ -337,7 +370,8 @@ def _print(r: dict[str, Any]) -> None:
             )
         console.print(
             "To move the threshold itself, pass the labeled validation data: --reference "
-            "FILE (a saved cutpoint keeps only its own counts, not every threshold's).",
+            "FILE (this cutpoint file keeps only its own counts, not the curve's: "
+            "cutpoints tune --save writes the curve too).",
             soft_wrap=True,
         )
         return

@@ -5,18 +5,21 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
+
+import typer
 
 from .._band import BandOptions, print_band, tune_band, write_band_outputs
 from .._console import handle_errors, print_json, status, stdout_console
+from .._groups import GroupOpt, ModeOpt, tune_groups
 from .._options import (
     AbstainCostOpt,
     AbstainRateOpt,
     BootstrapOpt,
     ConstraintOpt,
     CoverageOpt,
+    DataFileArg,
     DataOptions,
-    FileArg,
     ForceLargeOpt,
     JsonOpt,
     LabelOpt,
@@ -27,6 +30,7 @@ from .._options import (
     RejectOpt,
     ReportOpt,
     RuleOpt,
+    SaveCurveOpt,
     SaveOpt,
     ScoreOpt,
     TiesOpt,
@@ -52,6 +56,21 @@ from .._tuning import (
 
 __all__ = ["EPILOG", "tune"]
 
+ValueOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--value",
+        metavar="OUTCOME=COL|NUM",
+        help=(
+            "The value (money) of an outcome, per row: OUTCOME=COLUMN or OUTCOME=NUMBER, "
+            "e.g. 'tp=amount', 'fp=-5', 'fn=-amount' (a leading '-' negates a column). "
+            "Repeat for each outcome (tp, fp, fn, tn; a missing one is worth 0). Use with "
+            "--metric value to maximize the total value."
+        ),
+        show_default=False,
+    ),
+]
+
 EPILOG = """\
 [bold]Examples[/bold]
 
@@ -63,6 +82,8 @@ EPILOG = """\
 
   cutpoints tune scores.csv -l y -s p -m "cost(fp=1, fn=20)" --report cost.html
 
+  cutpoints tune scores.csv -l y -s p -m value --value tp=amount --value fp=-5 --value fn=-amount
+
   cutpoints tune scores.csv -l outcome -s risk --pos-label yes --bootstrap 1000
 
   cat scores.csv | cutpoints tune - -l y -s p --json | jq .threshold
@@ -70,6 +91,10 @@ EPILOG = """\
   cutpoints tune scores.csv -l y -s p --reject -m accuracy --coverage 90% --save band.json
 
   cutpoints tune scores.csv -l y -s p -m "cost(fp=1, fn=5)" --abstain-cost 0.5
+
+  cutpoints tune scores.csv -l y -s p --group region --save cuts.json
+
+  cutpoints tune scores.csv -l y -s p -g region --mode joint -m tp -c "flagged<=5000"
 """
 
 
@@ -80,6 +105,7 @@ class TuneOutputs:
     save: Output | None = None
     report: Output | None = None
     plot: Output | None = None
+    save_curve: bool = True
 
     @classmethod
     def check(
@@ -102,7 +128,7 @@ class TuneOutputs:
             with status("drawing the figure"):
                 write_figure(_summary_figure(tuned), self.plot)
         if self.save is not None:
-            tuned.cut.save(self.save.path)
+            tuned.cut.save(self.save.path, curve=self.save_curve)
             written["cutpoint"] = self.save.path
         if self.report is not None:
             written["report"] = self.report.path
@@ -119,17 +145,19 @@ def _summary_figure(tuned: Tuned) -> Any:
 
 @handle_errors
 def tune(
-    file: FileArg,
+    file: DataFileArg,
     label: LabelOpt,
     score: ScoreOpt,
     weight: WeightOpt = None,
     pos_label: PosLabelOpt = None,
     metric: MetricOpt = "f1",
     constraint: ConstraintOpt = None,
+    value: ValueOpt = None,
     ties: TiesOpt = "highest",
     rule: RuleOpt = ">=",
     json_: JsonOpt = False,
     save: SaveOpt = None,
+    save_curve: SaveCurveOpt = True,
     report: ReportOpt = None,
     plot: PlotOpt = None,
     bootstrap: BootstrapOpt = 0,
@@ -139,6 +167,8 @@ def tune(
     abstain_rate: AbstainRateOpt = None,
     max_abstained: MaxAbstainedOpt = None,
     abstain_cost: AbstainCostOpt = None,
+    group: GroupOpt = None,
+    mode: ModeOpt = "independent",
 ) -> None:
     """Find the best threshold for a metric, subject to constraints. Exact.
 
@@ -149,6 +179,9 @@ def tune(
 
     With --reject: a reject band, two thresholds with the uncertain middle sent to
     review, exact over every pair of thresholds.
+
+    With --group: one threshold per group (--mode independent or joint), a per-group
+    table, and --save writes them all.
     """
     band = BandOptions(reject, coverage, abstain_rate, max_abstained, abstain_cost)  # type: ignore[arg-type]
     opts = TuneOptions(
@@ -161,17 +194,139 @@ def tune(
     )
     # Everything that can be refused is refused before the data is read.
     outputs = TuneOutputs.check(file, save, report, plot)
+    outputs = dataclasses.replace(outputs, save_curve=save_curve)
+    if group is not None or mode != "independent":  # one threshold per group
+        refused = {"--reject": band.wanted, "--value": bool(value), "--bootstrap": bootstrap > 0}
+        refused |= {"--report": report is not None, "--plot": plot is not None}
+        tune_groups(opts, group, mode, outputs.save, json_, refused)
+        return
     if band.wanted:
         _tune_band(opts, band, outputs, json_)
         return
     opts.check_bootstrap()
     parse_selection(opts)
-    tuned = tune_data(opts)
-    written = outputs.write(tuned, opts)
+    if value:  # per-row values: their own read and report (see _tune_values)
+        tuned = _tune_values(opts, _value_spec(value, bootstrap))
+        written = _write_value_outputs(outputs, tuned, opts, value)
+    else:
+        tuned = tune_data(opts, progress=not json_)
+        written = outputs.write(tuned, opts)
     if json_:
         _print_json(tuned, opts, written)
     else:
         _print_tables(tuned, opts, written)
+
+
+def _value_spec(flags: list[str], bootstrap: int) -> dict[str, Any]:
+    """``--value tp=amount --value fp=-5`` as a checked spec (before any data is read)."""
+    from ..._values import named_values
+    from .._console import CliError
+
+    pairs: dict[str, str] = {}
+    for flag in flags:
+        outcome, sep, what = flag.partition("=")
+        if not sep or not outcome.strip() or not what.strip():
+            msg = f"'--value' must be OUTCOME=COLUMN or OUTCOME=NUMBER, e.g. tp=amount ({flag!r})"
+            raise CliError(msg)
+        if outcome.strip() in pairs:
+            msg = f"'--value' gives outcome {outcome.strip()!r} twice ({flag!r})"
+            raise CliError(msg)
+        pairs[outcome.strip()] = what.strip()
+    if bootstrap:
+        msg = "'--bootstrap' cannot be combined with '--value' yet: drop one of them"
+        raise CliError(msg)
+    return named_values(pairs, "--value")
+
+
+def _tune_values(opts: TuneOptions, spec: dict[str, Any]) -> Tuned:
+    """``tune`` with per-row values: the label, score, weight and value columns in one read."""
+    from ..._api import confusion_curve, select_cutpoint
+    from ..._values import column_names, resolve_named
+    from .._console import status
+    from .._io import (
+        InputData,
+        _check_not_swapped,
+        convert_pos_label,
+        label_column,
+        numeric_column,
+        read_columns,
+    )
+
+    data = opts.data
+    wanted = {data.label: "--label", data.score: "--score"}
+    if data.weight is not None:
+        wanted.setdefault(data.weight, "--weight")
+    for name in column_names(spec):
+        wanted.setdefault(name, "--value")
+    with status(f"reading {data.source}"):
+        columns = read_columns(data.file, wanted)
+        _check_not_swapped(columns[data.label], columns[data.score], data)
+        y_score = numeric_column(columns[data.score], data.score, "--score")
+        weights = (
+            numeric_column(columns[data.weight], data.weight, "--weight", keep_int=True)
+            if data.weight is not None
+            else None
+        )
+        y_true = label_column(columns[data.label], data.label)
+        positive = convert_pos_label(data.pos_label, y_true, data.label)
+        amounts = {
+            name: numeric_column(columns[name], name, "--value") for name in column_names(spec)
+        }
+    read = InputData(y_true, y_score, weights, positive, data)
+    objective, constraints = parse_selection(opts)
+    with status("sweeping every threshold"):
+        curve = confusion_curve(
+            y_true,
+            y_score,
+            sample_weight=weights,
+            pos_label=positive,
+            rule=data.rule,  # type: ignore[arg-type]
+            values=resolve_named(spec, amounts),
+        )
+        cut = select_cutpoint(curve, metric=objective, constraints=constraints, ties=opts.ties)  # type: ignore[arg-type]
+    recorded = {
+        f"value.{k}": (v[1] if v[0] > 0 else f"-{v[1]}") if isinstance(v, tuple) else f"{v:g}"
+        for k, v in spec.items()
+    }
+    cut = dataclasses.replace(cut, columns={**data.columns(), **recorded})
+    return Tuned(read, cut, None)
+
+
+def _write_value_outputs(
+    outputs: TuneOutputs, tuned: Tuned, opts: TuneOptions, flags: list[str]
+) -> dict[str, str]:
+    """The outputs of a run with ``--value``: the report is drawn from the cutpoint's own
+    curve, which carries the value columns (the report command does not read them)."""
+    import shlex
+
+    from ... import report as make_report
+    from .._console import status
+    from .._outputs import write_text
+
+    written: dict[str, str] = {}
+    if outputs.report is not None:
+        data = opts.data
+        value_flags = [w for flag in flags for w in ("--value", flag)]
+        command = " ".join(
+            [
+                opts.command_line("tune", None),
+                shlex.join([*value_flags, "--report", str(outputs.report.path)]),
+            ]
+        )
+        with status("writing the report"):
+            html = make_report(
+                cutpoint=tuned.cut,
+                ties=opts.ties,
+                rule=data.rule,
+                pos_label=None if tuned.data is None else tuned.data.pos_label,
+                command=command,
+                source={"file": data.file, "label": data.label, "score": data.score}
+                | {"weight": data.weight},
+            )
+            write_text(outputs.report, html)
+        written["report"] = outputs.report.path
+    written.update(dataclasses.replace(outputs, report=None).write(tuned, opts))
+    return written
 
 
 def _tune_band(opts: TuneOptions, band: BandOptions, outputs: TuneOutputs, json_: bool) -> None:
