@@ -38,7 +38,7 @@ __version__ = "0.1.0"
 
 # Subpackages with optional dependencies, imported on first attribute access
 # (`cp.plotting.ROCDisplay`), so `import cutpoints` never imports matplotlib.
-_LAZY_MODULES = ("datasets", "multiclass", "plotting", "shift")
+_LAZY_MODULES = ("datasets", "groups", "multiclass", "plotting", "shift")
 
 # Public name -> module that defines it, imported on first attribute access.
 _LAZY: dict[str, str] = {
@@ -74,8 +74,16 @@ _LAZY: dict[str, str] = {
     "Calibration": ".shift",
     "CalibrationWarning": ".shift",
     "ScoreSketch": ".shift",
+    "RetargetWarning": ".shift",
+    # thresholds per group (issue #12)
+    "GroupCutpoint": ".groups",
+    "GapConstraint": ".groups",
+    "find_group_cutpoint": ".groups",
     # report
     "report": "._report",
+    # files larger than memory (big-data issue)
+    "scan": "._scan",
+    "Scan": "._scan",
 }
 
 __all__ = [

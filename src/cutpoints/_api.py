@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, overload
 
 import numpy as np
 import numpy.typing as npt
@@ -21,8 +21,10 @@ from ._validation import (
     check_target,
     check_weights,
 )
+from ._values import RowValues, check_values, value_curve
 from .engines import Engine, PartialSweep, SelectiveEngine, get_engine
-from .errors import InvalidParameterError
+from .engines._histogram import BinnedCurve, HistogramEngine, ValueColumns
+from .errors import InvalidInputError, InvalidParameterError
 from .selection import (
     TIE_RULES,
     Constraint,
@@ -32,6 +34,9 @@ from .selection import (
     as_constraints,
     select_rows,
 )
+
+if TYPE_CHECKING:
+    from .groups import GroupCutpoint
 
 __all__ = ["confusion_curve", "evaluate_threshold", "find_cutpoint", "select_cutpoint"]
 
@@ -46,12 +51,14 @@ def _version() -> str:
 
 def confusion_curve(
     y_true: Any,
-    y_score: Any,
+    y_score: Any = None,
     *,
     sample_weight: Any = None,
     pos_label: Any = None,
     rule: Rule = ">=",
     engine: str | Engine = "auto",
+    values: Any = None,
+    at: Any = None,
 ) -> ConfusionCurve:
     """Exact confusion counts at every distinct score: one sort, cumulative sums.
 
@@ -60,6 +67,7 @@ def confusion_curve(
     y_true : array-like of shape (n_samples,)
         Binary labels: {0, 1}, {-1, 1}, booleans, or any two values with ``pos_label``.
         numpy, lists, pandas, polars and pyarrow are accepted.
+        Or a :func:`cutpoints.scan` of files (then ``y_score`` is None): see ``at``.
     y_score : array-like of shape (n_samples,)
         Finite scores; higher means more likely positive (see ``rule``).
     sample_weight : array-like of shape (n_samples,), optional
@@ -73,6 +81,17 @@ def confusion_curve(
         gives the same counts. A full curve needs every row sorted, so here the
         histogram engine (which saves work only when it knows what is being selected,
         see :func:`find_cutpoint`) sorts like the sort engine.
+    values : dict, optional
+        Per-row values (money) of each outcome: ``{"tp": a, "fp": b, "fn": c,
+        "tn": d}``, each a number or an array of length n_samples (a missing outcome
+        is worth 0). The curve then carries their cumulative sums from the same sort:
+        ``curve.values.outcome("tp")``, ..., and ``curve.metric("value")``, the total
+        (weighted by ``sample_weight``). See the guide "Deciding with money".
+    at : array-like of float, optional
+        For a :func:`cutpoints.scan` of a big input: thresholds whose counts must be
+        exact. The curve is then a :class:`~cutpoints.engines.BinnedCurve` with exact
+        counts at 65,536 bin edges plus every row of the bins holding these thresholds
+        (one refining pass). Ignored for arrays (their curve has every row).
 
     Returns
     -------
@@ -90,12 +109,107 @@ def confusion_curve(
     >>> curve.tp, curve.fp
     (array([0, 1, 1, 2, 2]), array([0, 0, 1, 1, 2]))
     """
-    columns = _columns(y_true, y_score, sample_weight, pos_label, rule, engine)
+    # --- a scan (cutpoints._scan) [big-data work owns this block]
+    if y_score is None or at is not None:
+        from ._scan import Scan, curve_streamed
+
+        if isinstance(y_true, Scan):
+            extras = {"sample_weight": sample_weight, "pos_label": pos_label, "values": values}
+            return curve_streamed(y_true, at=at, engine=engine, rule=rule, **extras)
+        if y_score is None:
+            msg = "'y_score' is required (got None), unless 'y_true' is a cp.scan(...)"
+            raise InvalidInputError(msg)
+    if _is_dask(y_true, y_score, sample_weight):
+        # Dask arrays are counted where they live, never collected (as in find_cutpoint).
+        from ._scan import _cluster_arrays, curve_streamed
+
+        data = _cluster_arrays(y_true, y_score, sample_weight, pos_label, rule)
+        if data is not None:
+            return curve_streamed(data, at=at, engine=engine, rule=rule, values=values)
+    # --- end of the scan block
+    columns = _columns(y_true, y_score, sample_weight, pos_label, rule, engine, values=values)
     # Row 0 flags nothing: without it, "flag nothing" could never be chosen.
-    thresholds, tp, fp = columns.engine.sweep(
-        _float64(columns), columns.is_positive, columns.weight
+    return _full_curve(columns)
+
+
+def _full_curve(columns: _Columns) -> ConfusionCurve:
+    """Every row of the curve, with the value columns when there are per-row values."""
+    if columns.values is None:
+        return _curve(
+            columns, *columns.engine.sweep(_float64(columns), columns.is_positive, columns.weight)
+        )
+    from .engines._sort import sweep_with_extra
+
+    # Per-row values ride along the sort as extra cumulative columns. Engines get them
+    # through their extra-column hook once they have one; until then every engine's
+    # answer is the sort engine's, so the exact sort runs (never ignoring the values).
+    names, extra, derived = columns.values.extra_columns(columns.is_positive, columns.weight)
+    thresholds, tp, fp, sums = sweep_with_extra(
+        _float64(columns), columns.is_positive, columns.weight, extra
     )
-    return _curve(columns, thresholds, tp, fp)
+    curve = _curve(columns, thresholds, tp, fp)
+    curve.values = value_curve(
+        columns.values,
+        curve.tp,
+        curve.fp,
+        names,
+        sums,
+        n_positive=curve.n_positive,
+        n_negative=curve.n_negative,
+        derived=derived,
+    )
+    return curve
+
+
+def _binned_values_curve(
+    columns: _Columns,
+    engine: HistogramEngine,
+    objective: BoundMetric,
+    constraints: Sequence[Any],
+    maximize: bool,
+) -> ConfusionCurve:
+    """The histogram engine's curve with per-row values: exact value columns at its rows."""
+    assert columns.values is not None
+    names, extra, derived = columns.values.extra_columns(columns.is_positive, columns.weight)
+    row_values = columns.values
+
+    def value_column(tp: Any, fp: Any, sums: Sequence[Any]) -> Any:
+        return value_curve(
+            row_values,
+            tp,
+            fp,
+            names,
+            list(sums),
+            n_positive=tp[-1].item(),
+            n_negative=fp[-1].item(),
+            derived=derived,
+        )
+
+    partial = engine.sweep_for(
+        columns.score,
+        columns.is_positive,
+        columns.weight,
+        objective=objective,
+        constraints=constraints,
+        maximize=maximize,
+        n_runners_up=N_RUNNERS_UP,
+        values=ValueColumns(
+            extra,
+            columns.values.flag_gain(columns.is_positive, columns.weight),
+            value_column,
+        ),
+    )
+    curve = _curve(columns, partial.thresholds, partial.tp, partial.fp, partial)
+    assert partial.extra is not None
+    curve.values = value_column(curve.tp, curve.fp, partial.extra)
+    if isinstance(curve, BinnedCurve):
+        curve._source = lambda: _full_curve(columns)  # full() keeps the value columns
+    return curve
+
+
+def _is_dask(*arrays: Any) -> bool:
+    """Whether any argument is a Dask collection (checked by module: dask is not imported)."""
+    return any(type(a).__module__.split(".")[0] in ("dask", "dask_expr") for a in arrays)
 
 
 @dataclass(frozen=True)
@@ -113,6 +227,7 @@ class _Columns:
     rule: Rule
     positive_label: Any
     negative_label: Any
+    values: RowValues | None = None
 
 
 def _columns(
@@ -124,6 +239,7 @@ def _columns(
     engine: str | Engine,
     *,
     selective: bool = False,
+    values: Any = None,
 ) -> _Columns:
     """Validate once at the edge (the engine's name first, as before the data).
 
@@ -155,6 +271,7 @@ def _columns(
         rule,
         target.positive_label,
         target.negative_label,
+        None if values is None else check_values(values, len(score)),
     )
 
 
@@ -263,13 +380,20 @@ def cutpoint_at_row(
     row ``i``); ``score`` defaults to the objective at the row.
     """
     counts = curve._counts_at(i)
+    values = getattr(curve, "values", None)
+    extra = [] if values is None else [get_metric("value")]
+    columns = {} if values is None else {"value": values[i : i + 1]}
     metrics = MetricValues(
-        [*summary_metrics(), objective, *(c.metric for c in constraints)], counts
+        [*summary_metrics(), *extra, objective, *(c.metric for c in constraints)],
+        counts,
+        columns,
     )
     chosen = float(curve.thresholds[i]) if threshold is None else float(threshold)
+    at_row = {k: columns[k] for k in objective.columns if k in columns}
     return Cutpoint(
         threshold=chosen,
-        score=float(objective(*counts)[0]) if score is None else score,
+        score=float(objective(*counts, **at_row)[0]) if score is None else score,
+        value_by_outcome=None if values is None else values.split(i),
         metric=objective,
         maximize=maximize,
         optimal_thresholds=(chosen,) if optimal_thresholds is None else optimal_thresholds,
@@ -287,9 +411,10 @@ def cutpoint_at_row(
     )
 
 
+@overload
 def find_cutpoint(
     y_true: Any,
-    y_score: Any,
+    y_score: Any = None,
     *,
     metric: MetricLike = "f1",
     constraints: ConstraintLike | Iterable[ConstraintLike] | None = (),
@@ -299,7 +424,47 @@ def find_cutpoint(
     pos_label: Any = None,
     rule: Rule = ">=",
     engine: str | Engine = "auto",
-) -> Cutpoint:
+    groups: None = None,
+    mode: str = "independent",
+    values: Any = None,
+) -> Cutpoint: ...
+
+
+@overload
+def find_cutpoint(
+    y_true: Any,
+    y_score: Any = None,
+    *,
+    metric: MetricLike = "f1",
+    constraints: ConstraintLike | Iterable[ConstraintLike] | None = (),
+    maximize: bool | None = None,
+    ties: TieRule = "highest",
+    sample_weight: Any = None,
+    pos_label: Any = None,
+    rule: Rule = ">=",
+    engine: str | Engine = "auto",
+    groups: Any,
+    mode: str = "independent",
+    values: Any = None,
+) -> GroupCutpoint: ...
+
+
+def find_cutpoint(
+    y_true: Any,
+    y_score: Any = None,
+    *,
+    metric: MetricLike = "f1",
+    constraints: ConstraintLike | Iterable[ConstraintLike] | None = (),
+    maximize: bool | None = None,
+    ties: TieRule = "highest",
+    sample_weight: Any = None,
+    pos_label: Any = None,
+    rule: Rule = ">=",
+    engine: str | Engine = "auto",
+    groups: Any = None,
+    mode: str = "independent",
+    values: Any = None,
+) -> Cutpoint | GroupCutpoint:
     """Find the threshold that is best for ``metric``, subject to ``constraints``. Exact.
 
     Every distinct score (and "flag nothing") is a candidate; the metric and every
@@ -307,10 +472,14 @@ def find_cutpoint(
 
     Parameters
     ----------
-    y_true : array-like of shape (n_samples,)
+    y_true : array-like of shape (n_samples,), or a :class:`~cutpoints.Scan`
         Binary labels: {0, 1}, {-1, 1}, booleans, or any two values with ``pos_label``.
-    y_score : array-like of shape (n_samples,)
-        Finite scores; higher means more likely positive (see ``rule``).
+        A :func:`~cutpoints.scan` of files (or of a Dask or Spark DataFrame) stands
+        for both columns: the rows are streamed in passes, never all in memory.
+        Dask arrays are accepted too.
+    y_score : array-like of shape (n_samples,), optional
+        Finite scores; higher means more likely positive (see ``rule``). Omitted
+        with a scan.
     metric : str, Metric or callable, default='f1'
         What to optimize: a catalog name (``"f1"``, ``"gmean"``, ``"youden"``, ``"mcc"``,
         ...), with parameters (``"fbeta(beta=2)"``, ``"cost(fp=1, fn=10)"``), or a
@@ -336,12 +505,29 @@ def find_cutpoint(
         row. ``'histogram'`` counts rows in 65,536 score bins in one pass and sorts
         only the bins that could hold the optimum, a tied optimum or a runner-up;
         ``cut.curve`` is then a :class:`~cutpoints.engines.BinnedCurve` (exact counts
-        at the bin edges and at every row of the refined bins). ``'auto'`` is the sort
-        engine for now (see the big-data guide for why, and for measurements).
+        at the bin edges and at every row of the refined bins). ``'auto'`` picks the
+        histogram engine from :data:`~cutpoints.engines.AUTO_HISTOGRAM_MIN_ROWS` rows
+        (measured crossover; see the big-data guide), the sort engine below.
+    groups : array-like of shape (n_samples,), optional
+        A segment label per row (region, product, hospital): then one threshold per
+        group is chosen and a :class:`~cutpoints.GroupCutpoint` is returned. See the
+        "Thresholds per group" guide.
+    mode : {'independent', 'joint'}, default='independent'
+        With ``groups``: each group's own optimum (``'independent'``), or thresholds
+        chosen together for one overall objective under overall constraints, such as a
+        shared ``flagged <= 5000`` budget or parity limits like ``recall_gap <= 0.05``
+        (``'joint'``, exact).
+    values : dict, optional
+        Per-row values (money) of each outcome, for ``metric="value"`` (the total
+        value, maximized) or a constraint on it: ``{"tp": gain, "fp": -review_cost,
+        "fn": -amount, "tn": 0}``, each a number or an array of length n_samples (a
+        missing outcome is worth 0; ``sample_weight`` multiplies each row's value).
+        Summed exactly along the same sort as the counts. The cutpoint then reports
+        ``metrics["value"]`` and ``value_by_outcome``. See "Deciding with money".
 
     Returns
     -------
-    Cutpoint
+    Cutpoint or GroupCutpoint
         ``threshold``, ``score`` (the objective there), ``optimal_thresholds`` (every
         threshold attaining the optimum), ``tp, fp, tn, fn``, ``metrics`` (every catalog
         metric there), ``predict()`` for new scores, and ``to_json()``.
@@ -377,16 +563,68 @@ def find_cutpoint(
     0.6
     >>> cp.find_cutpoint(y, s, metric="cost(fp=1, fn=10)").threshold
     0.3
+    >>> amount = [5, 9, 120, 40, 7, 60, 3, 15]
+    >>> cut = cp.find_cutpoint(y, s, metric="value",
+    ...                        values={"tp": amount, "fp": -10, "fn": [-a for a in amount]})
+    >>> cut.threshold, cut.score, cut.value_by_outcome
+    (0.3, 215.0, {'tp': 235.0, 'fp': -20.0, 'fn': 0.0, 'tn': 0.0})
     """
-    columns = _columns(y_true, y_score, sample_weight, pos_label, rule, engine, selective=True)
+    # --- dispatch: one threshold per group (cutpoints.groups) [groups work owns this block]
+    if groups is not None:
+        from .groups import find_group_cutpoint
+
+        return find_group_cutpoint(
+            y_true,
+            y_score,
+            groups=groups,
+            mode=mode,
+            metric=metric,
+            constraints=constraints,
+            maximize=maximize,
+            ties=ties,
+            sample_weight=sample_weight,
+            pos_label=pos_label,
+            rule=rule,
+            values=values,
+        )
+    # --- dispatch: streamed and cluster sources (cutpoints._scan) [big-data work owns this]
+    from ._scan import find_streamed
+
+    streamed = find_streamed(
+        y_true,
+        y_score,
+        metric=metric,
+        constraints=constraints,
+        maximize=maximize,
+        ties=ties,
+        sample_weight=sample_weight,
+        pos_label=pos_label,
+        rule=rule,
+        engine=engine,
+        values=values,
+    )
+    if streamed is not None:
+        return streamed
+    # --- end of dispatch
+    columns = _columns(
+        y_true, y_score, sample_weight, pos_label, rule, engine, selective=True, values=values
+    )
     objective = get_metric(metric)
     check_choice(ties, "ties", TIE_RULES)
     constraint_list = as_constraints(constraints)
     chosen = columns.engine
-    if not isinstance(chosen, SelectiveEngine):
-        curve = _curve(
-            columns, *chosen.sweep(_float64(columns), columns.is_positive, columns.weight)
-        )
+    if columns.values is not None and isinstance(chosen, HistogramEngine):
+        # Per-row values: the histogram engine sums them per bin and bounds "value" there.
+        direction = objective.greater_is_better if maximize is None else bool(maximize)
+        curve = _binned_values_curve(columns, chosen, objective, constraint_list, direction)
+        selection = select_rows(curve, objective, constraint_list, ties=ties, maximize=maximize)
+        if selection.status in ("infeasible", "undefined") and isinstance(curve, BinnedCurve):
+            curve = _full_curve(columns)  # the error names points of the full curve
+            selection = select_rows(curve, objective, constraint_list, ties=ties, maximize=maximize)
+        return cutpoint_from_selection(curve, selection.raise_for_status(), ties=ties)
+    if columns.values is not None or not isinstance(chosen, SelectiveEngine):
+        # Per-row values: the full exact sweep with the value columns (see _full_curve).
+        curve = _full_curve(columns)
         selection = select_rows(curve, objective, constraint_list, ties=ties, maximize=maximize)
         return cutpoint_from_selection(curve, selection.raise_for_status(), ties=ties)
     partial = chosen.sweep_for(
@@ -417,6 +655,7 @@ def evaluate_threshold(
     sample_weight: Any = None,
     pos_label: Any = None,
     rule: Rule = ">=",
+    values: Any = None,
 ) -> dict[str, float]:
     """Counts and metrics at one given threshold (e.g. the default 0.5).
 
@@ -426,6 +665,9 @@ def evaluate_threshold(
         Any value; rows with ``score >= threshold`` are flagged.
     metrics : iterable of str, optional
         Metrics to report; by default every catalog metric that needs no parameters.
+    values : dict, optional
+        Per-row values of each outcome, as for :func:`find_cutpoint`: adds ``value``
+        (by default) and the value of each outcome, ``value_tp`` ... ``value_tn``.
 
     Returns
     -------
@@ -443,8 +685,11 @@ def evaluate_threshold(
         msg = "'threshold' must be a number, not NaN"
         raise InvalidParameterError(msg)
     curve = confusion_curve(
-        y_true, y_score, sample_weight=sample_weight, pos_label=pos_label, rule=rule
+        y_true, y_score, sample_weight=sample_weight, pos_label=pos_label, rule=rule, values=values
     )
     out: dict[str, float] = dict(curve.at(threshold))
     out.update(curve.metrics_at(threshold, metrics))
+    if curve.values is not None:
+        split = curve.values.split(curve.index_at(threshold))
+        out.update({f"value_{k}": v for k, v in split.items()})
     return out

@@ -20,6 +20,7 @@ from ._strict_json import FieldReader, json_number
 from .errors import (
     CutpointsError,
     InvalidInputError,
+    InvalidParameterError,
     MetricError,
     UnknownMetricError,
 )
@@ -50,8 +51,9 @@ def _label(value: Any) -> Any:
     return value.item() if isinstance(value, np.generic) else value
 
 
-def cutpoint_to_dict(cut: Cutpoint) -> dict[str, Any]:
-    """The JSON-ready dict of a cutpoint (see :meth:`cutpoints.Cutpoint.to_dict`)."""
+def cutpoint_to_dict(cut: Cutpoint, *, curve: bool = False) -> dict[str, Any]:
+    """The JSON-ready dict of a cutpoint (see :meth:`cutpoints.Cutpoint.to_dict`);
+    with ``curve=True`` also the rows of its curve (:mod:`cutpoints._saved_curve`)."""
     out: dict[str, Any] = {
         "format": _format(),
         "threshold": json_number(cut.threshold),
@@ -87,6 +89,10 @@ def cutpoint_to_dict(cut: Cutpoint) -> dict[str, Any]:
     }
     if cut.columns:
         out["columns"] = dict(cut.columns)
+    if cut.value_by_outcome is not None:
+        out["values"] = {k: json_number(v) for k, v in cut.value_by_outcome.items()}
+    if curve:
+        out["curve"] = _curve_dict(cut)
     g = cut.guarantee
     if g is not None:
         out["guarantee"] = {
@@ -99,6 +105,16 @@ def cutpoint_to_dict(cut: Cutpoint) -> dict[str, Any]:
             "bounds": [json_number(b) for b in g.bounds],
         }
     return out
+
+
+def _curve_dict(cut: Cutpoint) -> dict[str, Any]:
+    from ._saved_curve import curve_to_dict
+
+    if cut.curve is None:
+        msg = "'curve' is True but this cutpoint has no curve to save (loaded without one?)"
+        raise InvalidParameterError(msg)
+    # The chosen row and its ties (and their neighbours) are always among the saved rows.
+    return curve_to_dict(cut.curve, cut.curve.rows_at([cut.threshold, *cut.optimal_thresholds]))
 
 
 def _format() -> str:
@@ -202,6 +218,31 @@ def _columns(value: Any) -> dict[str, str]:
     return dict(value)
 
 
+def _value_by_outcome(value: Any, metrics: Mapping[str, float]) -> dict[str, float] | None:
+    """The saved value of each outcome: all four, finite, summing to ``metrics.value``."""
+    if value is None:
+        return None
+    outcomes = ("tp", "fp", "fn", "tn")
+    if not isinstance(value, Mapping) or sorted(value) != sorted(outcomes):
+        _bad("values", "an object with the value of tp, fp, fn and tn", value)
+    split = {k: float(_number(value[k], f"values.{k}")) for k in outcomes}
+    total = metrics.get("value")
+    if total is not None and not math.isclose(
+        sum(split.values()), total, rel_tol=1e-9, abs_tol=1e-9 * (1 + sum(map(abs, split.values())))
+    ):
+        msg = f"cutpoint fields 'values' must add up to 'metrics.value' ({total!r}; got {split!r})"
+        raise InvalidInputError(msg)
+    return split
+
+
+def _saved_curve(data: Any, fields: dict[str, Any]) -> Any:
+    """The saved curve (or None), checked against the cutpoint's own ``fields``."""
+    from ._saved_curve import curve_from_dict
+
+    fields["positive_label"], fields["negative_label"] = _labels(data)
+    return curve_from_dict(data.get("curve"), fields)
+
+
 def cutpoint_from_dict(cls: type[Cutpoint], data: Any) -> Cutpoint:
     """Rebuild a Cutpoint, checking every field; errors name the field."""
     # Long but flat on purpose: one check per saved field, in the file's order.
@@ -262,8 +303,14 @@ def cutpoint_from_dict(cls: type[Cutpoint], data: Any) -> Cutpoint:
         )
         for r in _list(data.get("runners_up", []), "runners_up")
     )
+    threshold = float(_number(_get(data, "threshold", "threshold"), "threshold", inf=True))
+    curve = _saved_curve(
+        data,
+        {"rule": rule, "n_samples": n_samples, "n_positive": n_pos, "n_negative": n_neg}
+        | {"weighted": weighted, "threshold": threshold, "tp": counts["tp"], "fp": counts["fp"]},
+    )
     return cls(
-        threshold=float(_number(_get(data, "threshold", "threshold"), "threshold", inf=True)),
+        threshold=threshold,
         score=float(
             _number(_get(objective, "value", "objective.value"), "objective.value", nan=True)
         ),
@@ -296,6 +343,8 @@ def cutpoint_from_dict(cls: type[Cutpoint], data: Any) -> Cutpoint:
         ),
         guarantee=_guarantee(data.get("guarantee")),
         columns=_columns(data.get("columns")),
+        value_by_outcome=_value_by_outcome(data.get("values"), metrics),
+        curve=curve,
         tp=counts["tp"],
         fp=counts["fp"],
         tn=counts["tn"],

@@ -48,9 +48,15 @@ class MetricValues(Mapping[str, float]):
     computing them lazily keeps tuning lean. Behaves as a read-only dict.
     """
 
-    def __init__(self, metrics: Sequence[BoundMetric], counts: Sequence[Any]) -> None:
+    def __init__(
+        self,
+        metrics: Sequence[BoundMetric],
+        counts: Sequence[Any],
+        columns: Mapping[str, Any] | None = None,
+    ) -> None:
         self._metrics = list(metrics)
         self._counts = counts
+        self._columns = dict(columns or {})  # extra columns some metrics read ("value")
         self._values: dict[str, float] | None = None
 
     def _resolved(self) -> dict[str, float]:
@@ -58,7 +64,8 @@ class MetricValues(Mapping[str, float]):
             values: dict[str, float] = {}
             for m in self._metrics:
                 if m.name not in values:
-                    values[m.name] = float(m(*self._counts)[0])
+                    extra = {k: self._columns[k] for k in m.columns if k in self._columns}
+                    values[m.name] = float(m(*self._counts, **extra)[0])
             self._values = values
         return self._values
 
@@ -245,8 +252,13 @@ class Cutpoint:
         The input columns it was tuned on (``label``, ``score``, ``weight``), where
         known (the command line records them, so ``cutpoints apply`` can find the
         score column again).
+    value_by_outcome : dict of str to float or None
+        With per-row values (``values=``): the total value of each outcome (``tp``,
+        ``fp``, ``fn``, ``tn``) at ``threshold``; their sum is ``metrics["value"]``
+        (and ``score`` when the metric is ``"value"``). None without values.
     curve : ConfusionCurve or None
-        The full curve it was chosen from (not saved in JSON).
+        The curve it was chosen from (saved in JSON only with ``save(path,
+        curve=True)``).
     """
 
     threshold: float
@@ -274,6 +286,7 @@ class Cutpoint:
     data_fingerprint: str | None = None
     guarantee: Guarantee | None = None
     columns: Mapping[str, str] = field(default_factory=dict)
+    value_by_outcome: Mapping[str, float] | None = None
     curve: ConfusionCurve | None = field(default=None, repr=False, compare=False)
 
     def __eq__(self, other: object) -> bool:
@@ -358,11 +371,12 @@ class Cutpoint:
         return labels[flags.astype(np.intp)]
 
     # ------------------------------------------------------------------ JSON
-    def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready dict (NaN as null, infinities as ``"+inf"``/``"-inf"``)."""
+    def to_dict(self, *, curve: bool = False) -> dict[str, Any]:
+        """A JSON-ready dict (NaN as null, infinities as ``"+inf"``/``"-inf"``); with
+        ``curve=True`` also the curve's rows (see :meth:`save`)."""
         from ._artifact import cutpoint_to_dict
 
-        return cutpoint_to_dict(self)
+        return cutpoint_to_dict(self, curve=curve)
 
     @classmethod
     def from_dict(cls, data: Any) -> Cutpoint:
@@ -377,14 +391,14 @@ class Cutpoint:
 
         return cutpoint_from_dict(cls, data)
 
-    def to_json(self, *, indent: int = 2) -> str:
+    def to_json(self, *, indent: int = 2, curve: bool = False) -> str:
         """The cutpoint as JSON text (use :meth:`save` to write a file).
 
         The JSON holds the threshold with its provenance (metric and parameters,
         constraints, tie rule, decision rule, data summary and fingerprint, library
         version). It is plain data: no pickle, safe to load from anyone.
         """
-        return json.dumps(self.to_dict(), indent=indent, allow_nan=False)
+        return json.dumps(self.to_dict(curve=curve), indent=indent, allow_nan=False)
 
     @classmethod
     def from_json(cls, text: str | bytes) -> Cutpoint:
@@ -404,9 +418,17 @@ class Cutpoint:
 
         return cls.from_dict(parse_json(text))
 
-    def save(self, path: str | os.PathLike[str]) -> None:
-        """Write the cutpoint as JSON to ``path``, atomically (whole or not at all)."""
-        atomic_write_text(path, self.to_json() + "\n")
+    def save(self, path: str | os.PathLike[str], *, curve: bool = False) -> None:
+        """Write the cutpoint as JSON to ``path``, atomically (whole or not at all).
+
+        With ``curve=True`` the file also carries the curve's exact counts, so that
+        :func:`cutpoints.retarget` works on the loaded cutpoint: every row when the
+        curve has at most 65,536 (``cutpoints._saved_curve.MAX_SAVED_ROWS``), else
+        that many rows spread along it plus the chosen threshold and its ties (a
+        :class:`~cutpoints._saved_curve.SavedCurve`, whose unsaved stretches are
+        marked). About 80 bytes a row; ``cutpoints tune --save`` includes it.
+        """
+        atomic_write_text(path, self.to_json(curve=curve) + "\n")
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> Cutpoint:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterable
 from typing import Any, Literal
 
@@ -13,7 +14,16 @@ from sklearn.utils.validation import _num_samples, indexable
 from .._metrics import BoundMetric, MetricLike, get_metric
 from .._responses import TunedParts, positive_scores, resolve_response_method
 from .._validation import check_choice, check_weights
+from .._values import check_values, column_names, named_values, resolve_named
 from ..errors import InvalidLabelsError, InvalidParameterError
+from ..groups._estimator import (
+    check_fallback,
+    check_group_mode,
+    group_constraints,
+    group_flags,
+    row_groups,
+    tune_groups,
+)
 from ..multiclass._estimator import fit_multiclass, is_multiclass_target, predict_multiclass
 from ..selection import TIE_RULES, Constraint, ConstraintLike, TieRule, as_constraints
 from ._base import (
@@ -60,6 +70,15 @@ class CutpointClassifier(BaseCutpointClassifier):
         ``"flag_rate <= 5%"``. Checked on the tuning (out-of-fold) scores.
     maximize : bool, optional
         Override the metric's direction.
+    values : dict, optional
+        Per-row values (money) of each outcome for ``metric="value"`` (and the
+        reported value split): ``{"tp": "amount", "fp": -5, "fn": "-amount"}``. A
+        number is the value of every row; a name is a row-aligned array passed to
+        :meth:`fit` as metadata under that name (``fit(X, y, amount=amount)``; a
+        leading ``-`` negates it), split by fold with the rows and never passed to the
+        estimator. With scikit-learn's metadata routing enabled the named columns are
+        requested for ``fit``, so ``cross_validate(..., params={"amount": amount})``
+        routes them here. See the guide "Deciding with money".
     cv : int, float, splitter, iterable of splits or 'prefit', default=5
         Where the tuning scores come from:
 
@@ -98,14 +117,33 @@ default='auto'
         Seeds the hold-out split of a float ``cv`` (scikit-learn's convention).
     n_jobs : int, optional
         Folds fitted in parallel (joblib); None runs them one after another.
+    group_mode : {None, 'independent', 'joint'}, default=None
+        ``None``: one threshold; ``groups`` passed to :meth:`fit` only reach a
+        group-aware splitter. ``'independent'`` or ``'joint'``: one threshold per group
+        of the ``groups`` passed to :meth:`fit` (which still reach the splitter too),
+        chosen on the pooled tuning scores exactly as
+        ``find_cutpoint(y, scores, groups=groups, mode=group_mode)`` does (gap
+        constraints such as ``"recall_gap <= 0.05"`` need ``'joint'``); then
+        ``cutpoint_`` is a :class:`~cutpoints.GroupCutpoint`, ``thresholds_`` maps group
+        to threshold, and :meth:`predict` needs ``groups``. Needs
+        ``aggregate='pooled'``. See the guide "Thresholds per group".
+    fallback : None, ('group', label) or ('threshold', number), default=None
+        With ``group_mode`` set: what :meth:`predict` does with a group not seen in
+        :meth:`fit`. ``None`` raises an error naming it; ``('group', 'north')`` applies
+        that tuned group's threshold; ``('threshold', 0.5)`` applies 0.5 (the command
+        line's ``--fallback-group`` and ``--fallback-threshold``).
 
     Attributes
     ----------
     threshold_ : float
-        The decision threshold: :meth:`predict` flags ``score >= threshold_``.
-    cutpoint_ : Cutpoint
+        The decision threshold: :meth:`predict` flags ``score >= threshold_``. Not set
+        with ``group_mode`` (see ``thresholds_``).
+    cutpoint_ : Cutpoint or GroupCutpoint
         The full result of tuning on the pooled out-of-fold scores (counts, every
-        catalog metric, all optimal thresholds, JSON export).
+        catalog metric, all optimal thresholds, JSON export); a
+        :class:`~cutpoints.GroupCutpoint` with ``group_mode``.
+    thresholds_ : dict
+        With ``group_mode`` only: group label -> threshold.
     estimator_ : estimator instance
         The fitted estimator used by :meth:`predict`.
     classes_ : ndarray of shape (2,)
@@ -118,6 +156,8 @@ default='auto'
         and ``final_<metric>`` at ``threshold_``. Metrics are the objective, the
         constrained metrics, then the key metrics every front end shows
         (``cutpoints._display.KEY_METRICS``: precision, recall, specificity, ...).
+        With ``group_mode``: ``fold``, ``n_train``, ``n_test`` and ``n_positive`` only
+        (the per-group results are ``cutpoint_.to_frame()``).
     oof_scores_ : ndarray of shape (n_tuning_rows,)
         The pooled out-of-fold scores that were tuned on, fold after fold.
     oof_indices_ : ndarray of shape (n_tuning_rows,)
@@ -171,6 +211,7 @@ default='auto'
         metric: MetricLike = "f1",
         constraints: ConstraintLike | Iterable[ConstraintLike] | None = (),
         maximize: bool | None = None,
+        values: Any = None,
         cv: Any = 5,
         refit: bool | Literal["auto"] = "auto",
         ties: TieRule = "highest",
@@ -180,11 +221,14 @@ default='auto'
         pos_label: Any = None,
         random_state: Any = None,
         n_jobs: int | None = None,
+        group_mode: Literal["independent", "joint"] | None = None,
+        fallback: tuple[str, Any] | None = None,
     ) -> None:
         self.estimator = estimator
         self.metric = metric
         self.constraints = constraints
         self.maximize = maximize
+        self.values = values
         self.cv = cv
         self.refit = refit
         self.ties = ties
@@ -194,6 +238,8 @@ default='auto'
         self.pos_label = pos_label
         self.random_state = random_state
         self.n_jobs = n_jobs
+        self.group_mode = group_mode
+        self.fallback = fallback
 
     # ------------------------------------------------------------------ validation
     def _check_params(self) -> tuple[BoundMetric, tuple[Constraint, ...]]:
@@ -206,10 +252,49 @@ default='auto'
         if self.maximize is not None and not isinstance(self.maximize, (bool, np.bool_)):
             msg = f"'maximize' must be None, True or False (got {self.maximize!r})"
             raise InvalidParameterError(msg)
+        if check_group_mode(self.group_mode) is not None:
+            check_fallback(self.fallback)
+            if self.aggregate != "pooled":
+                msg = (
+                    f"'aggregate' must be 'pooled' with group_mode={self.group_mode!r} "
+                    f"(got {self.aggregate!r}): per-group thresholds are tuned on the "
+                    "pooled out-of-fold scores"
+                )
+                raise InvalidParameterError(msg)
         if not (hasattr(self.estimator, "fit") or self.cv == "prefit"):
             msg = f"'estimator' must be a scikit-learn classifier (got {self.estimator!r})"
             raise InvalidParameterError(msg)
+        if self.group_mode is not None:  # gap limits ("recall_gap <= 0.05") are allowed
+            return get_metric(self.metric), group_constraints(self.constraints)[0]
         return get_metric(self.metric), tuple(as_constraints(self.constraints))
+
+    def _get_metadata_request(self) -> Any:
+        # The columns named in ``values`` are fit-time metadata: request them, so that
+        # metadata routing passes them to fit like sample_weight.
+        requests = super()._get_metadata_request()
+        if self.values is not None:
+            for name in column_names(named_values(self.values)):
+                if name not in requests.fit.requests:
+                    requests.fit.add_request(param=name, alias=True)
+        return requests
+
+    def _row_values(self, fit_params: dict[str, Any], n: int) -> dict[str, Any] | None:
+        """The ``values`` with their named columns taken out of ``fit_params``."""
+        if self.values is None:
+            return None
+        spec = named_values(self.values)
+        columns = {}
+        for name in column_names(spec):
+            if name not in fit_params:
+                outcome = next(k for k, v in spec.items() if isinstance(v, tuple) and v[1] == name)
+                msg = (
+                    f"'values[\"{outcome}\"]' names the column {name!r}: pass it to fit "
+                    f"(fit(X, y, {name}=...), one value per row)"
+                )
+                raise InvalidParameterError(msg)
+            columns[name] = fit_params.pop(name)
+        resolved = resolve_named(spec, columns)
+        return dict(check_values(resolved, n).entries)
 
     def _refit(self) -> bool:
         prefit = isinstance(self.cv, str) and self.cv == "prefit"
@@ -233,7 +318,8 @@ default='auto'
             warning says when it does not), and always used to weight the confusion
             counts the threshold is tuned on.
         groups : array-like of shape (n_samples,), optional
-            Group labels for group-aware splitters (``GroupKFold``...).
+            Group labels for group-aware splitters (``GroupKFold``...); with
+            ``group_mode`` also the groups whose thresholds are tuned (then required).
         **fit_params : dict
             Passed to the estimator's ``fit`` (row-aligned arrays are split by fold).
 
@@ -248,13 +334,22 @@ default='auto'
             ``NotFittedError``).
         """
         if is_multiclass_target(y):  # K > 2 classes: tuned class weights, not a threshold
+            if check_group_mode(self.group_mode) is not None:
+                msg = (
+                    f"'group_mode' must be None on a multiclass target (got "
+                    f"{self.group_mode!r}): per-group thresholds need a binary 'y'"
+                )
+                raise InvalidParameterError(msg)
             return self._fit_multiclass(X, y, sample_weight, groups, fit_params)
-        for stale in ("class_weights_", "oof_proba_"):
+        for stale in ("class_weights_", "oof_proba_", "threshold_", "thresholds_"):
             self.__dict__.pop(stale, None)
         objective, constraints = self._check_params()
         X, y = indexable(X, y)
         target = check_binary_target(y, self.pos_label)
         n = _num_samples(X)
+        tuning_groups = None if self.group_mode is None else row_groups(groups, n)
+        fit_params = dict(fit_params)
+        row_values = self._row_values(fit_params, n)
         weights = (
             None
             if sample_weight is None
@@ -262,7 +357,13 @@ default='auto'
         )
         method = resolve_response_method(self.estimator, self.response_method)
         tuning = Tuning(
-            objective, constraints, self.maximize, self.ties, self.rule, target.pos_label
+            objective,
+            constraints,
+            self.maximize,
+            self.ties,
+            self.rule,
+            target.pos_label,
+            values=row_values,
         )
         refit = self._refit()
         if isinstance(self.cv, str) and self.cv == "prefit":
@@ -283,11 +384,16 @@ default='auto'
             scores = positive_scores(
                 self.estimator, X, response_method=method, pos_label=target.pos_label
             )
-            self._tune(tuning, target.y, weights, splits, [scores])
+            self._tune(tuning, target.y, weights, splits, [scores], tuning_groups)
             self.estimator_ = self.estimator
             self._pos_label_ = target.pos_label
             return self
-        splits = resolve_splits(self.cv, X, target.y, groups, self.random_state)
+        with warnings.catch_warnings():
+            if tuning_groups is not None:
+                # With group_mode the groups are for the thresholds; a splitter that does
+                # not use them (the default StratifiedKFold) need not warn that it ignores them.
+                warnings.filterwarnings("ignore", "The groups parameter is ignored", UserWarning)
+            splits = resolve_splits(self.cv, X, target.y, groups, self.random_state)
         if not refit and len(splits) > 1:
             msg = (
                 f"'refit' can be False only with a single split (got cv={self.cv!r} "
@@ -312,7 +418,7 @@ default='auto'
         )
         # Tune before the refit: a tuning error (infeasible constraints, constant
         # scores) then costs no extra fit.
-        self._tune(tuning, target.y, weights, splits, [r[0] for r in results])
+        self._tune(tuning, target.y, weights, splits, [r[0] for r in results], tuning_groups)
         if refit:
             self.estimator_ = clone(self.estimator).fit(X, target.y, **params)
         else:
@@ -327,7 +433,11 @@ default='auto'
         weights: np.ndarray | None,
         splits: list[tuple[np.ndarray, np.ndarray]],
         fold_scores: list[np.ndarray],
+        groups: np.ndarray | None = None,
     ) -> None:
+        if groups is not None:
+            self._tune_groups(tuning, y, weights, splits, fold_scores, groups)
+            return
         cut, table = tune_on_folds(
             self.estimator, tuning, y, weights, splits, fold_scores, self.aggregate
         )
@@ -336,6 +446,46 @@ default='auto'
         self.cutpoint_ = cut
         self.threshold_ = float(cut.threshold)
         self.cv_results_ = table
+
+    def _tune_groups(
+        self,
+        tuning: Tuning,
+        y: np.ndarray,
+        weights: np.ndarray | None,
+        splits: list[tuple[np.ndarray, np.ndarray]],
+        fold_scores: list[np.ndarray],
+        groups: np.ndarray,
+    ) -> None:
+        """Per-group thresholds on the pooled tuning scores (``group_mode``)."""
+        rows = np.concatenate([test for _, test in splits])
+        scores = np.concatenate(fold_scores)
+        assert self.group_mode is not None  # for mypy: only called with group_mode
+        cut = tune_groups(
+            y=y,
+            scores=scores,
+            rows=rows,
+            groups=groups,
+            weights=weights,
+            mode=self.group_mode,
+            objective=tuning.objective,
+            constraints=(*tuning.constraints, *group_constraints(self.constraints)[1]),
+            maximize=tuning.maximize,
+            ties=tuning.ties,
+            rule=tuning.rule,
+            pos_label=tuning.pos_label,
+        )
+        self.oof_scores_ = scores
+        self.oof_indices_ = rows
+        self.cutpoint_ = cut  # type: ignore[assignment]
+        self.thresholds_ = cut.thresholds
+        self.cv_results_ = {
+            "fold": np.arange(len(splits), dtype=np.int64),
+            "n_train": np.array([len(train) for train, _ in splits], dtype=np.int64),
+            "n_test": np.array([len(test) for _, test in splits], dtype=np.int64),
+            "n_positive": np.array(
+                [float(np.sum(y[test] == tuning.pos_label)) for _, test in splits]
+            ),
+        }
 
     def _fit_multiclass(
         self, X: Any, y: Any, sample_weight: Any, groups: Any, fit_params: dict[str, Any]
@@ -351,21 +501,54 @@ default='auto'
             resolve_splits=resolve_splits, fit_params_with_weight=fit_params_with_weight,
             is_fitted=is_fitted, not_fitted_error=NotFittedError,
         )  # fmt: skip
-        for stale in ("cutpoint_", "threshold_", "cv_results_", "oof_scores_", "_pos_label_"):
+        for stale in (
+            "cutpoint_", "threshold_", "thresholds_", "cv_results_", "oof_scores_", "_pos_label_"
+        ):  # fmt: skip
             self.__dict__.pop(stale, None)
         return self
 
     def _final_estimator(self) -> Any:
-        if getattr(self, "class_weights_", None) is not None:
+        if getattr(self, "class_weights_", None) is not None or hasattr(self, "thresholds_"):
             return self.estimator_
         return super()._final_estimator()
 
-    def predict(self, X: Any) -> np.ndarray:
+    def predict(self, X: Any, groups: Any = None) -> np.ndarray:
         """Class labels: the threshold's decision, or on a multiclass target
-        ``classes_[argmax_k class_weights_.weights[k] · predict_proba(X)[:, k]]``."""
+        ``classes_[argmax_k class_weights_.weights[k] · predict_proba(X)[:, k]]``.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix, DataFrame} of shape (n_samples, n_features)
+        groups : array-like of shape (n_samples,), optional
+            Each row's group: required when fitted with ``group_mode``, where a row is
+            positive iff its score passes its group's threshold (``fallback`` decides
+            for groups not seen in fit). Ignored otherwise.
+
+        Returns
+        -------
+        ndarray of shape (n_samples,)
+        """
         if getattr(self, "class_weights_", None) is not None:
             return predict_multiclass(self, X)
+        if hasattr(self, "thresholds_"):
+            return self._predict_groups(X, groups)
         return super().predict(X)
+
+    def score(self, X: Any, y: Any, sample_weight: Any = None, groups: Any = None) -> float:
+        """Accuracy of :meth:`predict` (which needs ``groups`` with ``group_mode``)."""
+        from sklearn.metrics import accuracy_score
+
+        predicted = self.predict(X, groups=groups)
+        return float(accuracy_score(y, predicted, sample_weight=sample_weight))
+
+    def _predict_groups(self, X: Any, groups: Any) -> np.ndarray:
+        estimator = self.estimator_
+        method = resolve_response_method(estimator, self.response_method)
+        scores = positive_scores(estimator, X, response_method=method, pos_label=self._pos_label_)
+        flags = group_flags(self.cutpoint_, scores, groups, self.fallback)  # type: ignore[arg-type]
+        classes = np.asarray(estimator.classes_)
+        pos_index = int(np.flatnonzero(classes == self._pos_label_)[0])
+        return classes[np.where(flags, pos_index, 1 - pos_index)]  # type: ignore[no-any-return]
 
     def __sklearn_tags__(self) -> Any:
         tags = super().__sklearn_tags__()
@@ -380,6 +563,13 @@ default='auto'
                 "class weights (class_weights_), not one threshold"
             )
             raise InvalidLabelsError(msg)
+        if hasattr(self, "thresholds_"):
+            msg = (
+                f"this CutpointClassifier was fitted with group_mode={self.group_mode!r}: "
+                "it decides with one threshold per group (thresholds_, a GroupCutpoint in "
+                "cutpoint_), not one threshold; call predict(X, groups=...)"
+            )
+            raise InvalidParameterError(msg)
         if not hasattr(self, "cutpoint_") or not hasattr(self, "estimator_"):
             raise not_fitted(self)
         return TunedParts(

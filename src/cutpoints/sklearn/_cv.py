@@ -111,6 +111,8 @@ class Tuning:
     ties: str
     rule: str
     pos_label: Any
+    # Per-row values (outcome -> number or an array over all rows of X), or None.
+    values: dict[str, Any] | None = None
 
     def select(self, curve: ConfusionCurve) -> Cutpoint:
         return select_cutpoint(
@@ -122,14 +124,26 @@ class Tuning:
         )
 
     def curve(
-        self, y: np.ndarray, scores: np.ndarray, weights: np.ndarray | None
+        self,
+        y: np.ndarray,
+        scores: np.ndarray,
+        weights: np.ndarray | None,
+        rows: np.ndarray | None = None,
     ) -> ConfusionCurve:
+        """The curve of ``scores``, which belong to ``rows`` of X (for per-row values)."""
+        values = None
+        if self.values is not None:
+            values = {
+                k: v[rows] if isinstance(v, np.ndarray) and rows is not None else v
+                for k, v in self.values.items()
+            }
         return confusion_curve(
             y,
             scores,
             sample_weight=weights,
             pos_label=self.pos_label,
             rule=self.rule,  # type: ignore[arg-type]
+            values=values,
         )
 
 
@@ -180,7 +194,7 @@ def tune_on_folds(
             fold_cuts.append(None)
             statuses.append("all test weights are zero")
             continue
-        curve = tuning.curve(y[rows], scores, w)
+        curve = tuning.curve(y[rows], scores, w, rows)
         curves.append(curve)
         try:
             fold_cuts.append(tuning.select(curve))
@@ -203,7 +217,11 @@ def tune_on_folds(
     # One split (prefit, a hold-out): its curve and choice are the pooled ones; reuse them
     # rather than sort the same rows twice.
     single = len(splits) == 1 and curves[0] is not None
-    pooled = curves[0] if single else tuning.curve(y[oof_index], oof_scores, weight_of(oof_index))
+    pooled = (
+        curves[0]
+        if single
+        else tuning.curve(y[oof_index], oof_scores, weight_of(oof_index), oof_index)
+    )
     assert pooled is not None  # for mypy: curves[0] is not None when single
     if aggregate == "pooled":
         try:
