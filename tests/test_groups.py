@@ -360,8 +360,8 @@ def test_bad_input_is_named():
         cp.find_cutpoint(y, s, groups=[1.0, 1.0, np.nan, 2.0, 2.0])
     with pytest.raises(InvalidInputError, match="missing group labels"):
         cp.find_cutpoint(y, s, groups=np.array(["a", "a", None, "b", "b"], dtype=object))
-    with pytest.raises(InvalidParameterError, match="'values'"):
-        cp.find_cutpoint(y, s, groups=["a"] * 5, values=[1] * 5)
+    with pytest.raises(InvalidParameterError, match="'values' must be a mapping"):
+        cp.find_cutpoint(y, s, groups=["a", "a", "b", "a", "b"], values=[1] * 5)
 
 
 def test_group_with_too_few_rows_for_its_constraints_is_named():

@@ -266,3 +266,19 @@ def test_errors():
         fitted.predict(X, groups=g[:10])
     with pytest.raises(InvalidParameterError, match="one threshold per group"):
         fitted.__cutpoints_tuned__()
+
+
+def test_group_mode_with_per_row_values_equals_find_cutpoint():
+    # Money per group: the named value column is fit metadata, taken at the tuning rows.
+    X, y, g = _data(seed=5)
+    X[:, 0] = 1 / (1 + np.exp(-X[:, 0]))
+    amount = np.random.default_rng(5).integers(1, 200, len(y)).astype(float)
+    values = {"tp": "amount", "fp": -5, "fn": "-amount"}
+    clf = cp.CutpointClassifier(
+        _fitted_prefit(X), cv="prefit", group_mode="independent", metric="value", values=values
+    ).fit(X, y, groups=g, amount=amount)
+    expected = cp.find_cutpoint(
+        y, X[:, 0], groups=g, metric="value", values={"tp": amount, "fp": -5, "fn": -amount}
+    )
+    assert clf.cutpoint_ == expected
+    assert clf.cutpoint_.score == sum(c.score for c in expected.cutpoints.values())

@@ -26,7 +26,7 @@ from ..errors import InfeasibleConstraintError, InvalidLabelsError, InvalidParam
 from ..selection import TIE_RULES, Constraint, ConstraintLike, TieRule, select_rows
 from ._cuts import CutpointFactory
 from ._data import GroupedCurves, group_curves
-from ._joint import JointProblem, linear_form, solve_joint
+from ._joint import JointProblem, group_value_columns, linear_form, solve_joint
 from ._parity import (
     GapConstraint,
     group_values,
@@ -115,9 +115,6 @@ def find_group_cutpoint(
     """
     check_choice(mode, "mode", MODES)
     check_choice(ties, "ties", TIE_RULES)
-    if values is not None:
-        msg = "'values' (per-row money) cannot be combined with 'groups' yet (got values)"
-        raise InvalidParameterError(msg)
     objective = get_metric(metric)
     plain, gaps = split_constraints(constraints)
     if gaps and mode != "joint":
@@ -128,15 +125,34 @@ def find_group_cutpoint(
         )
         raise InvalidParameterError(msg)
     data = group_curves(
-        y_true, y_score, groups, sample_weight=sample_weight, pos_label=pos_label, rule=rule
+        y_true,
+        y_score,
+        groups,
+        sample_weight=sample_weight,
+        pos_label=pos_label,
+        rule=rule,
+        values=values,
     )
     _refuse_one_class(data, objective)
+    if values is None:
+        _refuse_missing_values(objective, plain)
     direction = objective.greater_is_better if maximize is None else bool(maximize)
     if mode == "independent":
         cuts = _choose_independently(data, objective, plain, direction, ties)
     else:
         cuts = _choose_jointly(data, objective, plain, gaps, direction, ties)
     return _result(data, cuts, mode, objective, direction, plain, gaps)
+
+
+def _refuse_missing_values(objective: BoundMetric, constraints: list[Constraint]) -> None:
+    for metric in (objective, *(c.metric for c in constraints)):
+        if "value" in metric.columns:
+            msg = (
+                f"metric '{metric.name}' reads the total value of per-row values: pass "
+                "values= with the value of each outcome, e.g. "
+                '{"tp": amount, "fp": -5, "fn": -amount} (got values=None)'
+            )
+            raise InvalidParameterError(msg)
 
 
 def _refuse_one_class(data: GroupedCurves, objective: BoundMetric) -> None:
@@ -182,7 +198,15 @@ def _choose_jointly(
     maximize: bool,
     ties: str,
 ) -> list[Any]:
-    problem = JointProblem(data.curves, objective, maximize, tuple(constraints), ties)
+    columns = group_value_columns(data.curves)
+    problem = JointProblem(
+        data.curves,
+        objective,
+        maximize,
+        tuple(constraints),
+        ties,
+        None if columns is None else tuple(columns),
+    )
     best: tuple[list[int], float] | None = None
     if not gaps:
         best = solve_joint(problem)
@@ -299,8 +323,13 @@ def _result(
 ) -> GroupCutpoint:
     totals = {k: sum(getattr(c, k) for c in cuts) for k in ("tp", "fp", "tn", "fn")}
     counts = [np.array([float(totals[k])]) for k in ("tp", "fp", "tn", "fn")]
+    at_total: dict[str, Any] = {}
+    if "value" in objective.columns:
+        # Total value is additive over groups: the sum of each group's value.
+        total = math.fsum(sum(c.value_by_outcome.values()) for c in cuts)
+        at_total["value"] = np.array([total])
     with np.errstate(all="ignore"):
-        score = float(objective(*counts)[0])
+        score = float(objective(*counts, **at_total)[0])
     columns = data.columns
     return GroupCutpoint(
         cutpoints=dict(zip(data.labels, cuts, strict=True)),

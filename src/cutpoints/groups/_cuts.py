@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from .._api import N_RUNNERS_UP, _version
 from .._curve import ConfusionCurve
 from .._cutpoint import Cutpoint, MetricValues, closed_form_references
-from .._metrics import BoundMetric, summary_metrics
+from .._metrics import BoundMetric, get_metric, summary_metrics
 from ..selection import Constraint, Selection
 
 __all__ = ["CutpointFactory"]
@@ -24,6 +24,7 @@ class CutpointFactory:
         self.objective = objective
         self.constraints = tuple(constraints)
         self.metrics = [*summary_metrics(), objective, *(c.metric for c in constraints)]
+        self.value_metric = get_metric("value")
         self.version = _version()
 
     def at_row(
@@ -37,6 +38,11 @@ class CutpointFactory:
     ) -> Cutpoint:
         """The Cutpoint at row ``i`` (with the selection's ties and runners-up if given)."""
         counts = curve._counts_at(i)
+        values = curve.values
+        # With per-row values the Cutpoint carries the value column at its row (for
+        # "value" in its metrics, and in the score) and the value of each outcome.
+        columns = {} if values is None else {"value": values[i : i + 1]}
+        metrics = self.metrics if values is None else [self.value_metric, *self.metrics]
         threshold = float(curve.thresholds[i])
         if selection is not None:
             score = selection.best_value
@@ -52,7 +58,8 @@ class CutpointFactory:
                 else ()
             )
         else:
-            score = float(self.objective(*counts)[0])
+            at_row = {k: columns[k] for k in self.objective.columns if k in columns}
+            score = float(self.objective(*counts, **at_row)[0])
             optimal, runners, references = (threshold,), (), ()
         return Cutpoint(
             threshold=threshold,
@@ -66,7 +73,8 @@ class CutpointFactory:
             fp=counts[1][0].item(),
             tn=counts[2][0].item(),
             fn=counts[3][0].item(),
-            metrics=MetricValues(self.metrics, counts),
+            metrics=MetricValues(metrics, counts, columns),
+            value_by_outcome=None if values is None else values.split(i),
             references=references,
             runners_up=runners,
             version=self.version,

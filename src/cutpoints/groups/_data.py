@@ -17,12 +17,15 @@ import numpy.typing as npt
 from .._api import _Columns, _columns
 from .._curve import ConfusionCurve
 from .._validation import as_1d, check_consistent_length
+from .._values import value_curve
 from ..engines import get_engine
+from ..engines._sort import sweep_with_extra
 from ..errors import InvalidInputError
 
 __all__ = ["GroupedCurves", "encode_groups", "group_curves"]
 
 IntArray = npt.NDArray[np.int64]
+FloatArray = npt.NDArray[np.float64]
 
 
 @dataclass(frozen=True)
@@ -97,9 +100,14 @@ def group_curves(
     sample_weight: Any = None,
     pos_label: Any = None,
     rule: Any = ">=",
+    values: Any = None,
 ) -> GroupedCurves:
-    """Validate the input and build every group's exact confusion curve."""
-    columns = _columns(y_true, y_score, sample_weight, pos_label, rule, "sort")
+    """Validate the input and build every group's exact confusion curve.
+
+    With per-row ``values`` each curve also carries its group's value columns
+    (``curve.values``), summed in the same per-group sort as the counts.
+    """
+    columns = _columns(y_true, y_score, sample_weight, pos_label, rule, "sort", values=values)
     n = len(columns.score)
     labels, codes = encode_groups(groups, n)
     n_groups = len(labels)
@@ -112,12 +120,26 @@ def group_curves(
     positive = columns.is_positive[order]
     weight = None if columns.weight is None else columns.weight[order]
     engine = get_engine("sort")
+    names: list[str] = []
+    extra: list[FloatArray] = []
+    derived: dict[str, tuple[str, float]] = {}
+    if columns.values is not None:
+        # The value columns (weight * value on the rows of each outcome's class), in
+        # the group order, ride along each group's sort as extra cumulative sums.
+        names, extra, derived = columns.values.extra_columns(columns.is_positive, columns.weight)
+        extra = [column[order] for column in extra]
     curves = []
     start = 0
     for g in range(n_groups):
         stop = int(ends[g])
         w = None if weight is None else weight[start:stop]
-        thresholds, tp, fp = engine.sweep(score[start:stop], positive[start:stop], w)
+        sums: list[FloatArray] = []
+        if columns.values is None:
+            thresholds, tp, fp = engine.sweep(score[start:stop], positive[start:stop], w)
+        else:
+            thresholds, tp, fp, sums = sweep_with_extra(
+                score[start:stop], positive[start:stop], w, [c[start:stop] for c in extra]
+            )
         if columns.rule == "<=":
             thresholds = -thresholds
         curves.append(
@@ -132,6 +154,18 @@ def group_curves(
                 weighted=weight is not None,
                 positive_label=columns.positive_label,
                 negative_label=columns.negative_label,
+                values=None
+                if columns.values is None
+                else value_curve(
+                    columns.values,
+                    tp,
+                    fp,
+                    names,
+                    sums,
+                    n_positive=tp[-1].item(),
+                    n_negative=fp[-1].item(),
+                    derived=derived,
+                ),
             )
         )
         start = stop

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import numbers
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import numpy as np
@@ -105,8 +105,16 @@ def tune_groups(
     ties: str,
     rule: str,
     pos_label: Any,
+    values: Mapping[str, Any] | None = None,
 ) -> GroupCutpoint:
-    """Per-group thresholds on the tuning ``scores`` of ``rows`` (indices into X)."""
+    """Per-group thresholds on the tuning ``scores`` of ``rows`` (indices into X).
+
+    ``values``: per-row values as the estimator holds them (outcome -> a number or an
+    array over all rows of X), taken at ``rows`` like ``y`` and the weights.
+    """
+    at_rows = None
+    if values is not None:
+        at_rows = {k: v[rows] if isinstance(v, np.ndarray) else v for k, v in values.items()}
     return find_group_cutpoint(
         y[rows],
         scores,
@@ -119,6 +127,7 @@ def tune_groups(
         sample_weight=None if weights is None else weights[rows],
         pos_label=pos_label,
         rule=rule,  # type: ignore[arg-type]
+        values=at_rows,
     )
 
 

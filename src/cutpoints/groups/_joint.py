@@ -11,6 +11,11 @@ remaining groups' smallest use are dropped, and states whose value plus the LP b
 the remaining groups (the greedy walk along each group's upper convex hull) cannot
 reach a known feasible value are dropped too.
 
+Per-row values (money, ``values=``) are additive too: each group's curve carries its
+total value at every row (``curve.values``), so the objective ``"value"`` -- or a
+constraint such as ``"value >= 1000"`` -- is one more linear term, the group's value
+column, with coefficient 1. The same knapsack solves it exactly.
+
 Ratios of linear forms -- F-beta, F1, Jaccard, precision -- are maximized exactly by
 Dinkelbach's parametric method: with ``lam`` the best ratio found so far, maximize
 ``numerator - lam * denominator`` (a knapsack again); when that maximum is <= 0, no
@@ -31,7 +36,14 @@ from .._metrics import BoundMetric
 from ..errors import InvalidParameterError
 from ..selection import Constraint
 
-__all__ = ["JointProblem", "linear_form", "ratio_form", "solve_joint"]
+__all__ = [
+    "JointProblem",
+    "group_value_columns",
+    "linear_form",
+    "ratio_form",
+    "solve_joint",
+    "value_coefficient",
+]
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -44,10 +56,11 @@ _REL = 1e-9
 def linear_form(metric: BoundMetric, n_positive: float, n_negative: float) -> Linear | None:
     """``(c0, a, b)`` with ``metric(tp, fp) = c0 + a tp + b fp`` at these totals, or None.
 
-    Checked numerically at several points spread over the count square.
+    Checked numerically at several points spread over the count square. None for a
+    metric that reads extra columns (``"value"``: see :func:`value_coefficient`).
     """
     p, n = float(n_positive), float(n_negative)
-    if p <= 0 or n <= 0:
+    if p <= 0 or n <= 0 or metric.columns:
         return None
     tp = np.array([0.0, p, 0.0, p, p / 2, p / 3, p / 7, 0.9 * p])
     fp = np.array([0.0, 0.0, n, n, n / 3, n / 2, n / 5, 0.1 * n])
@@ -63,6 +76,30 @@ def linear_form(metric: BoundMetric, n_positive: float, n_negative: float) -> Li
     if not np.allclose(predicted, values, rtol=1e-9, atol=1e-12 * scale):
         return None
     return c0, a, b
+
+
+def value_coefficient(metric: BoundMetric, where: str) -> float:
+    """1.0 for the metric ``"value"`` (the total of per-row values), 0.0 for a metric of
+    counts alone; an error for other metrics reading extra columns."""
+    if not metric.columns:
+        return 0.0
+    if metric.metric.name == "value":
+        return 1.0
+    msg = (
+        f"mode='joint' sums each group's contribution: {where} '{metric.name}' reads the "
+        f"columns {', '.join(metric.columns)}, which only the catalog metric 'value' may do"
+    )
+    raise InvalidParameterError(msg)
+
+
+def group_value_columns(curves: Sequence[ConfusionCurve]) -> list[FloatArray] | None:
+    """Each group's total value at every row of its curve, or None without values."""
+    out = []
+    for curve in curves:
+        if curve.values is None:
+            return None
+        out.append(np.asarray(curve.values[:], dtype=np.float64))
+    return out
 
 
 def ratio_form(metric: BoundMetric, n_positive: float) -> tuple[Linear, Linear] | None:
@@ -92,6 +129,8 @@ class JointProblem:
     maximize: bool
     constraints: tuple[Constraint, ...]
     ties: str = "highest"
+    # Each group's total value at every row (with per-row values), else None.
+    values: tuple[FloatArray, ...] | None = None
 
     @property
     def totals(self) -> tuple[float, float]:
@@ -109,6 +148,7 @@ class _Budget:
     sign: float
     cap: float
     strict: bool
+    value: float = 0.0  # the coefficient of the group's value column
 
 
 def _budget(problem: JointProblem) -> _Budget | None:
@@ -123,6 +163,10 @@ def _budget(problem: JointProblem) -> _Budget | None:
         raise InvalidParameterError(msg)
     c = problem.constraints[0]
     p, n = problem.totals
+    sign = 1.0 if c.op in ("<=", "<") else -1.0
+    if value_coefficient(c.metric, "the constraint") and problem.values is not None:
+        # The total value: one more additive budget (float, so the Pareto-state DP).
+        return _Budget((0.0, 0.0, 0.0), sign, sign * c.bound, c.op in ("<", ">"), sign)
     form = linear_form(c.metric, p, n)
     bound = c.bound
     if form is None:
@@ -139,7 +183,6 @@ def _budget(problem: JointProblem) -> _Budget | None:
         form = (n0 - bound * d0, na - bound * da, nb - bound * db)
         bound = 0.0
     c0, a, b = form
-    sign = 1.0 if c.op in ("<=", "<") else -1.0
     return _Budget((0.0, sign * a, sign * b), sign, sign * (bound - c0), c.op in ("<", ">"))
 
 
@@ -200,14 +243,21 @@ def _items(
     budget: _Budget | None,
     allowed: BoolArray | None,
     ties: str,
+    money: tuple[float, FloatArray | None] = (0.0, None),
 ) -> _Items:
+    """``money``: the objective's coefficient of the group's value column, and the column."""
     rows = np.arange(len(curve.tp), dtype=np.int64)
     if allowed is not None:
         rows = rows[allowed]
     tp = np.asarray(curve.tp[rows], dtype=np.float64)
     fp = np.asarray(curve.fp[rows], dtype=np.float64)
     v = value[1] * tp + value[2] * fp
+    column = None if money[1] is None else money[1][rows]
+    if money[0] and column is not None:
+        v = v + money[0] * column
     w = np.zeros_like(v) if budget is None else budget.form[1] * tp + budget.form[2] * fp
+    if budget is not None and budget.value and column is not None:
+        w = w + budget.value * column
     tie = rows if ties != "lowest" else -rows
     keep = _pareto(w, v, tie)
     return _Items(w[keep], v[keep], rows[keep])
@@ -349,14 +399,24 @@ def _solve_linear(
     problem: JointProblem,
     value: Linear,
     allowed: Sequence[BoolArray] | None,
+    money: float = 0.0,
 ) -> list[IntArray]:
     """Every Pareto-optimal final choice (rows per group, one array per group), best first.
 
-    Empty when nothing fits the budget.
+    ``money``: the coefficient of each group's value column in the objective. Empty
+    when nothing fits the budget.
     """
     budget = _budget(problem)
+    columns = problem.values or [None] * len(problem.curves)
     items = [
-        _items(c, value, budget, None if allowed is None else allowed[g], problem.ties)
+        _items(
+            c,
+            value,
+            budget,
+            None if allowed is None else allowed[g],
+            problem.ties,
+            (money, columns[g]),
+        )
         for g, c in enumerate(problem.curves)
     ]
     cap = math.inf if budget is None else budget.cap
@@ -399,6 +459,8 @@ def _integral_units(
     """
     if budget is None:
         return [np.zeros(len(it.w), dtype=np.int64) for it in items], 0, 0
+    if budget.value:
+        return None  # a budget on money is not in whole units
     _, a, b = budget.form
     if a != 0 and a == b:
         k, use = a, "both"
@@ -544,6 +606,24 @@ def _totals(problem: JointProblem, chosen: Sequence[IntArray]) -> tuple[FloatArr
     return tp, fp
 
 
+def _columns_at(problem: JointProblem, chosen: Sequence[IntArray]) -> dict[str, FloatArray]:
+    """The extra columns on the overall counts: the total value (summed over groups)."""
+    if problem.values is None:
+        return {}
+    total = np.zeros(len(chosen[0]))
+    for column, rows in zip(problem.values, chosen, strict=True):
+        total += column[rows]
+    return {"value": total}
+
+
+def _evaluate(
+    metric: BoundMetric, counts: tuple[FloatArray, ...], columns: dict[str, FloatArray]
+) -> FloatArray:
+    """``metric`` on the summed counts, with the columns it reads."""
+    wanted = {k: columns[k] for k in metric.columns if k in columns}
+    return np.asarray(metric(*counts, **wanted), dtype=np.float64)
+
+
 def _exact_pick(
     problem: JointProblem, chosen: Sequence[IntArray]
 ) -> tuple[list[int], float] | None:
@@ -553,11 +633,12 @@ def _exact_pick(
     p, n = problem.totals
     tp, fp = _totals(problem, chosen)
     counts = (tp, fp, n - fp, p - tp)
+    columns = _columns_at(problem, chosen)
     with np.errstate(all="ignore"):
-        values = np.asarray(problem.objective(*counts), dtype=np.float64)
+        values = _evaluate(problem.objective, counts, columns)
         ok = ~np.isnan(values)
         for c in problem.constraints:
-            ok &= c.mask(np.asarray(c.metric(*counts), dtype=np.float64))
+            ok &= c.mask(_evaluate(c.metric, counts, columns))
     if not ok.any():
         return None
     key = np.where(ok, values if problem.maximize else -values, -np.inf)
@@ -570,9 +651,14 @@ def solve_joint(
 ) -> tuple[list[int], float] | None:
     """The chosen row of each group's curve and the overall objective; None if infeasible."""
     p, n = problem.totals
+    sign = 1.0 if problem.maximize else -1.0
+    for c in problem.constraints:
+        value_coefficient(c.metric, "the constraint")
+    if value_coefficient(problem.objective, "the objective") and problem.values is not None:
+        # The total value: each group's value column is its item value.
+        return _exact_pick(problem, _solve_linear(problem, (0.0, 0.0, 0.0), allowed, sign))
     linear = linear_form(problem.objective, p, n)
     if linear is not None:
-        sign = 1.0 if problem.maximize else -1.0
         value = (0.0, sign * linear[1], sign * linear[2])
         return _exact_pick(problem, _solve_linear(problem, value, allowed))
     ratio = ratio_form(problem.objective, p)
@@ -602,11 +688,12 @@ def _dinkelbach(
             return best
         tp, fp = _totals(problem, candidates)
         counts = (tp, fp, n - fp, p - tp)
+        columns = _columns_at(problem, candidates)
         with np.errstate(all="ignore"):
-            ratios = np.asarray(problem.objective(*counts), dtype=np.float64)
+            ratios = _evaluate(problem.objective, counts, columns)
             ok = ~np.isnan(ratios)
             for c in problem.constraints:
-                ok &= c.mask(np.asarray(c.metric(*counts), dtype=np.float64))
+                ok &= c.mask(_evaluate(c.metric, counts, columns))
         if not ok.any():
             return best
         den = d0 + da * tp + db * fp

@@ -81,6 +81,7 @@ def group_cutpoint_from_dict(cls: type[GroupCutpoint], data: Any) -> GroupCutpoi
                 f"got {counts[k]!r})"
             )
             raise InvalidInputError(msg)
+    _check_values(cutpoints, metric.name, score)
     return cls(
         cutpoints=cutpoints,
         mode=mode,
@@ -96,3 +97,28 @@ def group_cutpoint_from_dict(cls: type[GroupCutpoint], data: Any) -> GroupCutpoi
         columns=dict(columns),
         **counts,
     )
+
+
+def _check_values(cutpoints: dict[Any, Cutpoint], metric: str, score: float) -> None:
+    """Per-row values: every group has its split or none does, and for the metric
+    ``"value"`` the score is the total over groups."""
+    splits = [c.value_by_outcome for c in cutpoints.values()]
+    if any(v is None for v in splits) and any(v is not None for v in splits):
+        missing = [repr(g) for g, c in cutpoints.items() if c.value_by_outcome is None]
+        msg = (
+            "group cutpoint field 'groups' must give the value split ('values') of every "
+            f"group or of none (missing for group {', '.join(missing[:5])})"
+        )
+        raise InvalidInputError(msg)
+    if metric != "value":
+        return
+    if any(v is None for v in splits):
+        _READ.bad("groups.cutpoint.values", "each group's value split for metric 'value'", None)
+    total = math.fsum(sum(v.values()) for v in splits if v is not None)
+    scale = math.fsum(abs(x) for v in splits if v is not None for x in v.values())
+    if not math.isclose(score, total, rel_tol=1e-9, abs_tol=1e-9 * (1 + scale)):
+        msg = (
+            f"group cutpoint field 'score' must equal the total value over groups "
+            f"({total!r}; got {score!r})"
+        )
+        raise InvalidInputError(msg)

@@ -116,6 +116,26 @@ class GroupCutpoint:
         """Rows flagged overall on the tuning data."""
         return self.tp + self.fp
 
+    @property
+    def value_by_outcome(self) -> dict[str, float] | None:
+        """With per-row values (``values=``): the total value of each outcome (tp, fp,
+        fn, tn) summed over the groups; their sum is ``score`` for ``metric="value"``.
+        Each group's own split is ``cutpoints[g].value_by_outcome``. None without values.
+
+        Examples
+        --------
+        >>> import cutpoints as cp
+        >>> gc = cp.find_cutpoint([0, 1, 1, 0], [0.1, 0.8, 0.6, 0.3], groups=[1, 1, 2, 2],
+        ...                       metric="value", values={"tp": [0, 5, 7, 0], "fp": -1})
+        >>> gc.value_by_outcome, gc.score
+        ({'tp': 12.0, 'fp': 0.0, 'fn': 0.0, 'tn': 0.0}, 12.0)
+        """
+        splits = [c.value_by_outcome for c in self.cutpoints.values()]
+        if any(s is None for s in splits):
+            return None
+        keys = ("tp", "fp", "fn", "tn")
+        return {k: math.fsum(s[k] for s in splits if s is not None) for k in keys}
+
     def gap(self, metric: str | BoundMetric) -> float:
         """Largest minus smallest ``metric`` over the groups (NaN if any is undefined).
 
@@ -275,6 +295,8 @@ class GroupCutpoint:
                 "flagged": c.tp + c.fp,
                 c.metric.name: c.score,
             }
+            if c.value_by_outcome is not None:  # per-row values: the group's total value
+                row["value"] = math.fsum(c.value_by_outcome.values())
             with np.errstate(all="ignore"):
                 for m in bound:
                     row[m.name] = float(m(*counts)[0])

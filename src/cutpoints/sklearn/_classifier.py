@@ -473,6 +473,7 @@ default='auto'
             ties=tuning.ties,
             rule=tuning.rule,
             pos_label=tuning.pos_label,
+            values=tuning.values,
         )
         self.oof_scores_ = scores
         self.oof_indices_ = rows
