@@ -135,7 +135,7 @@ def bench_dask(sizes: list[int]) -> list[dict[str, Any]]:
 
     rows = []
     with (
-        LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=None) as cluster,
+        LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=":0") as cluster,
         Client(cluster) as client,
     ):
         for n in [100_000, *sizes]:

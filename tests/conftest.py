@@ -58,7 +58,12 @@ def dask_cluster():
     """A real LocalCluster with 2 worker processes, started once."""
     distributed = pytest.importorskip("distributed")
     with distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        # ":0": any free port; the default 8787 may be taken (another cluster, another
+        # run), and its warning is an error under filterwarnings=error.
+        n_workers=2,
+        threads_per_worker=1,
+        processes=True,
+        dashboard_address=":0",
     ) as cluster:
         yield cluster
 

@@ -304,7 +304,7 @@ def test_dask_cluster_matches_local(demo, runs):
     res, _ = runs
     with (
         LocalCluster(
-            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
         ) as cluster,
         Client(cluster) as client,
     ):

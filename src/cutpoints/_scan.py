@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import glob as _glob
 import os
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
@@ -35,6 +35,17 @@ from typing import TYPE_CHECKING, Any, cast
 import numpy as np
 
 from ._validation import _MAX_EXACT_INT, _MAX_FLOAT_TOTAL, _MAX_INT_TOTAL, check_target
+from ._values import (
+    _FLAGGED,
+    _POSITIVE_CLASS,
+    OUTCOMES,
+    RowValues,
+    ValueCurve,
+    column_names,
+    named_values,
+    resolve_named,
+    value_curve,
+)
 from .engines._source import Batch, BatchSource, SourceSummary, ordered_map_reduce
 from .errors import InvalidInputError, InvalidLabelsError, InvalidParameterError
 
@@ -42,7 +53,7 @@ if TYPE_CHECKING:
     from ._curve import ConfusionCurve, Rule
     from ._cutpoint import Cutpoint
     from .engines import Engine
-    from .engines._histogram import HistogramEngine, PartialSweep
+    from .engines._histogram import HistogramEngine, PartialSweep, ValueColumn
 
 __all__ = ["SMALL_ROWS", "FileSource", "Scan", "curve_streamed", "find_streamed", "scan"]
 
@@ -67,6 +78,7 @@ def scan(
     rule: Rule = ">=",
     batch_size: int = BATCH_SIZE,
     progress: ProgressHook | None = None,
+    values: Mapping[str, Any] | None = None,
 ) -> Scan:
     """Name scores stored in files (or on a cluster), to be streamed, not loaded.
 
@@ -96,6 +108,13 @@ def scan(
         ``pass_name`` is ``"summary"`` (pass 0), ``"count"``, ``"count (level k)"`` or
         ``"refine"`` (or ``"read"`` when a small input is loaded), ``rows_done`` the rows
         read so far in this pass, ``rows_total`` the input's rows (None until known).
+    values : dict, optional
+        Per-row values (money) of each outcome, for ``metric="value"``: ``{"tp":
+        "amount", "fp": -5, "fn": "-amount"}`` maps an outcome (tp, fp, fn, tn) to a
+        column name, ``"-name"`` (the column negated) or a number (missing outcomes
+        count 0). The columns are read with the others, validated in pass 0 and summed
+        per bin, so the answer is the one :func:`cutpoints.find_cutpoint` gives with
+        these values in memory. Files and Dask DataFrames (not Spark yet).
 
     Returns
     -------
@@ -121,6 +140,13 @@ def scan(
     (0.3, True)
     >>> cut.columns
     {'label': 'y', 'score': 'p'}
+    >>> amount = [10, 20, 30, 40, 50, 60, 70, 80]
+    >>> pq.write_table(pa.table({"y": y, "p": p, "amount": amount}),
+    ...                os.path.join(folder, "part-0.parquet"))
+    >>> money = cp.scan(folder, label="y", score="p", values={"tp": "amount", "fp": -5})
+    >>> cut = cp.find_cutpoint(money, metric="value")
+    >>> cut.threshold, cut.score, cut.value_by_outcome["fp"]
+    (0.3, 200.0, -10.0)
     >>> tmp.cleanup()
     """
     for name, value in (("label", label), ("score", score)):
@@ -139,7 +165,9 @@ def scan(
     if progress is not None and not callable(progress):
         msg = f"'progress' must be a callable or None (got {progress!r})"
         raise InvalidParameterError(msg)
+    spec = None if values is None else named_values(values)
     options = {
+        "values": spec,
         "label": label,
         "score": score,
         "weight": weight,
@@ -156,7 +184,13 @@ def scan(
             msg = f"scanning a {type(source).__name__} needs cutpoints' cluster support ({exc})"
             raise InvalidParameterError(msg) from exc
         cluster = source_for(
-            source, label=label, score=score, weight=weight, pos_label=pos_label, rule=rule
+            source,
+            label=label,
+            score=score,
+            weight=weight,
+            pos_label=pos_label,
+            rule=rule,
+            values=spec,
         )
         if cluster is None:
             msg = f"'source' must be a Dask or Spark DataFrame here (got {type(source).__name__})"
@@ -239,6 +273,8 @@ class Scan:
     format : {'parquet', 'csv', 'cluster'}
     label, score, weight, pos_label, rule, batch_size, progress
         As given to :func:`scan`.
+    values : dict or None
+        The per-row values, parsed: outcome -> a number or ``(sign, column)``.
     """
 
     paths: tuple[str, ...]
@@ -251,6 +287,7 @@ class Scan:
     batch_size: int = BATCH_SIZE
     progress: ProgressHook | None = None
     cluster: Any = field(default=None, repr=False)
+    values: dict[str, float | tuple[float, str]] | None = None
     _files: FileSource | None = field(default=None, init=False, repr=False)
 
     def columns(self) -> dict[str, str]:
@@ -287,6 +324,39 @@ class Scan:
             raise InvalidParameterError(msg)
         files: FileSource = self.source()
         return files.read()
+
+    def read_values(self) -> dict[str, Any] | None:
+        """Every row's values in memory, as ``values=`` for
+        :func:`cutpoints.find_cutpoint` takes them (None without values)."""
+        if self.values is None:
+            return None
+        files: FileSource = self.source()
+        return resolve_named(self.values, files.read_columns(column_names(self.values)))
+
+    def value_column(self) -> ValueColumn:
+        """``column(tp, fp, sums)``: the ``"value"`` column of rows with these counts and
+        cumulative sums of the value columns (see :meth:`FileSource.value_names`)."""
+        assert self.values is not None
+        scalars = {k: v for k, v in self.values.items() if not isinstance(v, tuple) and v != 0.0}
+        names = value_names(self.values)
+
+        def column(tp: Any, fp: Any, sums: Sequence[Any]) -> ValueCurve:
+            return value_curve(
+                RowValues(scalars),
+                tp,
+                fp,
+                names,
+                list(sums),
+                n_positive=tp[-1].item(),
+                n_negative=fp[-1].item(),
+            )
+
+        return column
+
+
+def value_names(spec: Mapping[str, float | tuple[float, str]]) -> list[str]:
+    """The outcomes whose values are columns, in the order their sums are carried."""
+    return [k for k in OUTCOMES if isinstance(spec.get(k), tuple)]
 
 
 # ---------------------------------------------------------------------------- files
@@ -330,6 +400,8 @@ class FileSource(BatchSource):
         cols = [self.spec.label, self.spec.score]
         if self.spec.weight is not None:
             cols.append(self.spec.weight)
+        if self.spec.values is not None:
+            cols.extend(column_names(self.spec.values))
         return list(dict.fromkeys(cols))
 
     def _file_batches(self, path: str) -> Iterator[Any]:
@@ -375,6 +447,11 @@ class FileSource(BatchSource):
             ("label", self.spec.label),
             ("score", self.spec.score),
             ("weight", self.spec.weight),
+            *(
+                (f'values["{k}"]', v[1])
+                for k, v in (self.spec.values or {}).items()
+                if isinstance(v, tuple)
+            ),
         ):
             if column is not None and column not in names:
                 msg = (
@@ -470,6 +547,8 @@ class FileSource(BatchSource):
             zero_weights=weighted and facts.zero_weights,
             positive_label=target.positive_label,
             negative_label=target.negative_label,
+            # the value columns, then each row's positive and negative flag gain
+            n_extra=0 if spec.values is None else len(value_names(spec.values)) + 2,
         )
         return self._summary
 
@@ -497,6 +576,8 @@ class FileSource(BatchSource):
             facts.integer_weights = weight.dtype.kind in "iu"
             facts.zero_weights = not weight.min() > 0
             facts.any_weight = bool(weight.max() > 0)
+        for name in column_names(spec.values or {}):
+            _value_array(table.column(name), name, raw)
         facts.labels = _label_totals(table.column(spec.label), spec.label, raw, weight)
         facts.seen_in = dict.fromkeys(facts.labels, raw.path)
         if len(facts.labels) > 2:
@@ -537,7 +618,19 @@ class FileSource(BatchSource):
                 weight = weight.astype(np.int64, copy=False)
             else:
                 weight = weight.astype(np.float64, copy=False)
-        return Batch(score, is_positive, weight, None, raw.start)
+        extra = None
+        if spec.values is not None:
+            extra = _value_table(spec.values, table, raw, is_positive, weight)
+        return Batch(score, is_positive, weight, extra, raw.start)
+
+    def read_columns(self, names: Sequence[str]) -> dict[str, np.ndarray]:
+        """Every row of the value columns ``names`` in memory, as float64."""
+        self.summary()
+        parts: dict[str, list[np.ndarray]] = {name: [] for name in names}
+        for raw in self._raw("read"):
+            for name in names:
+                parts[name].append(_value_array(raw.table.column(name), name, raw, check=False))
+        return {name: np.concatenate(arrays) for name, arrays in parts.items()}
 
     def read(self) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
         """Every row in memory (labels as stored, scores, weights)."""
@@ -645,6 +738,75 @@ def _score_array(column: Any, name: str, raw: _Raw, *, check: bool = True) -> np
         msg = f"'{name}' has integers beyond 2**53 that float64 cannot hold exactly ({raw.path!r})"
         raise InvalidInputError(msg)
     return array.astype(np.float64)
+
+
+def _value_array(column: Any, name: str, raw: _Raw, *, check: bool = True) -> np.ndarray:
+    """A batch's value column as float64: numeric (not booleans), no nulls, finite."""
+    import pyarrow as pa
+
+    kind = column.type
+    if check:
+        _null_check(column, name, raw, InvalidInputError)
+        if pa.types.is_boolean(kind) or not (
+            pa.types.is_integer(kind) or pa.types.is_floating(kind)
+        ):
+            msg = f"'{name}' must be a numeric value column (got {kind} in {raw.path!r})"
+            raise InvalidInputError(msg)
+    array = _numpy(column).astype(np.float64, copy=False)
+    if check and not np.isfinite(array).all():
+        first = int(np.argmax(~np.isfinite(array)))
+        msg = f"'{name}' must be finite (got {array[first].item()!r} at {_where(raw, first)})"
+        raise InvalidInputError(msg)
+    return array
+
+
+def _value_table(
+    spec: Mapping[str, float | tuple[float, str]],
+    table: Any,
+    raw: _Raw,
+    is_positive: np.ndarray,
+    weight: np.ndarray | None,
+) -> np.ndarray:
+    """A record batch's extra columns (see :func:`value_table`)."""
+    columns = {
+        name: _value_array(table.column(name), name, raw, check=False)
+        for name in column_names(spec)
+    }
+    return value_table(spec, columns, is_positive, weight)
+
+
+def value_table(
+    spec: Mapping[str, float | tuple[float, str]],
+    columns: Mapping[str, np.ndarray],
+    is_positive: np.ndarray,
+    weight: np.ndarray | None,
+) -> np.ndarray:
+    """A batch's extra columns (shape ``(k + 2, rows)``): for each value column (in
+    :func:`value_names` order) ``weight * value`` on its outcome's class and 0 on the
+    other, then the positive and the negative part of each row's flag gain (as
+    :meth:`cutpoints._values.RowValues.extra_columns` and ``flag_gain`` in memory)."""
+    names = value_names(spec)
+    n = len(is_positive)
+    out = np.zeros((len(names) + 2, n), dtype=np.float64)
+    gain = np.zeros(n, dtype=np.float64)
+    for key, entry in spec.items():
+        if isinstance(entry, tuple):
+            sign, column = entry
+            value: Any = sign * columns[column]
+        elif entry == 0.0:
+            continue
+        else:
+            value = entry
+        mask = is_positive if _POSITIVE_CLASS[key] else ~is_positive
+        part = np.where(mask, value, 0.0)
+        if weight is not None:
+            part *= weight
+        if key in names:
+            out[names.index(key)] = part
+        gain += part if _FLAGGED[key] else -part
+    np.maximum(gain, 0.0, out=out[-2])
+    np.minimum(gain, 0.0, out=out[-1])
+    return out
 
 
 def _weight_array(column: Any, name: str, raw: _Raw, *, check: bool = True) -> np.ndarray:
@@ -791,8 +953,21 @@ def _partial_curve(data: Scan, partial: PartialSweep, engine: HistogramEngine) -
 
 def _full_sweep(data: Scan, engine: HistogramEngine) -> tuple[Any, Any, Any]:
     """The full sweep of a scan's rows as the engine sees them, if they fit."""
-    from .engines._histogram import STREAM_MAX_ROWS
     from .engines._sort import sweep_with_top
+
+    _check_fits(data, engine)
+    labels, score, weight = data.read()
+    from ._api import _columns
+
+    columns = _columns(labels, score, weight, data.pos_label, data.rule, "sort")
+    return sweep_with_top(
+        np.asarray(columns.score, dtype=np.float64), columns.is_positive, columns.weight
+    )
+
+
+def _check_fits(data: Scan, engine: HistogramEngine) -> None:
+    """Refuse to read a scan's rows into memory beyond the engine's ``max_rows``."""
+    from .engines._histogram import STREAM_MAX_ROWS
 
     cap = STREAM_MAX_ROWS if engine.max_rows is None else engine.max_rows
     n = data.n_rows
@@ -803,13 +978,43 @@ def _full_sweep(data: Scan, engine: HistogramEngine) -> tuple[Any, Any, Any]:
             "confusion_curve(scan, at=[...]) instead"
         )
         raise InvalidInputError(msg)
-    labels, score, weight = data.read()
-    from ._api import _columns
 
-    columns = _columns(labels, score, weight, data.pos_label, data.rule, "sort")
-    return sweep_with_top(
-        np.asarray(columns.score, dtype=np.float64), columns.is_positive, columns.weight
+
+def _in_memory_curve(data: Scan, engine: str | Engine = "sort") -> ConfusionCurve:
+    """The full curve of a scan's rows read into memory, with its value columns."""
+    from ._api import confusion_curve
+
+    labels, score, weight = data.read()
+    return confusion_curve(
+        labels,
+        score,
+        sample_weight=weight,
+        pos_label=data.pos_label,
+        rule=data.rule,
+        engine=engine,
+        values=data.read_values(),
     )
+
+
+def _with_values(
+    data: Scan, curve: ConfusionCurve, partial: PartialSweep, engine: HistogramEngine
+) -> ConfusionCurve:
+    """``curve`` with its ``"value"`` column from the engine's summed value columns;
+    ``full()`` of a binned one re-reads the rows with their values (when they fit)."""
+    from .engines._histogram import BinnedCurve
+
+    if data.values is None:
+        return curve
+    assert partial.extra is not None
+    curve.values = data.value_column()(curve.tp, curve.fp, partial.extra)
+    if isinstance(curve, BinnedCurve):
+
+        def full() -> ConfusionCurve:
+            _check_fits(data, engine)
+            return _in_memory_curve(data)
+
+        curve._source = full
+    return curve
 
 
 def find_streamed(
@@ -834,6 +1039,13 @@ def find_streamed(
                 msg = "'y_score' is required (got None), unless 'y_true' is a cp.scan(...)"
                 raise InvalidInputError(msg)
             return None
+        if values is not None:
+            msg = (
+                "'values' is not supported with Dask arrays yet (got "
+                f"{type(values).__name__}); write them to Parquet and use "
+                "cp.scan(..., values=...)"
+            )
+            raise InvalidParameterError(msg)
         data = arrays
     else:
         _check_scan_arguments(y_score, sample_weight, pos_label, values)
@@ -864,6 +1076,7 @@ def find_streamed(
             pos_label=data.pos_label,
             rule=data.rule,
             engine="sort" if engine == "auto" else engine,
+            values=data.read_values(),
         )
         return replace(cut, columns=data.columns())
     direction = objective.greater_is_better if maximize is None else bool(maximize)
@@ -873,10 +1086,20 @@ def find_streamed(
         constraints=constraint_list,
         maximize=direction,
         n_runners_up=N_RUNNERS_UP,
+        value_column=None if data.values is None else data.value_column(),
     )
-    curve = _partial_curve(data, partial, chosen)
+    curve = _with_values(data, _partial_curve(data, partial, chosen), partial, chosen)
     selection = select_rows(curve, objective, constraint_list, ties=ties, maximize=maximize)
-    if selection.status in ("infeasible", "undefined") and not partial.complete:
+    if selection.status in ("infeasible", "undefined") and data.values is not None:
+        # The error names the closest points of the full curve, as in memory, if it fits.
+        try:
+            _check_fits(data, chosen)
+        except InvalidInputError:
+            pass
+        else:
+            curve = _in_memory_curve(data)
+            selection = select_rows(curve, objective, constraint_list, ties=ties, maximize=maximize)
+    elif selection.status in ("infeasible", "undefined") and not partial.complete:
         # The error names the closest points on the full curve, as in memory, when the
         # rows fit; otherwise on the rows built (bin edges and refined bins).
         try:
@@ -904,8 +1127,7 @@ def _check_scan_arguments(y_score: Any, sample_weight: Any, pos_label: Any, valu
         shown = ", ".join(f"{name}={type(v).__name__}" for name, v in extra.items())
         msg = (
             f"{', '.join(repr(n) for n in extra)} must be None for a scan: name the columns "
-            f"(and pos_label) in cp.scan(...) (got {shown}); per-row values are not "
-            "supported for scans yet"
+            f"(and pos_label, and values) in cp.scan(...) (got {shown})"
         )
         raise InvalidParameterError(msg)
 
@@ -955,8 +1177,6 @@ def curve_streamed(
     A small input (at most :data:`SMALL_ROWS` rows, engine ``"auto"``) or engine
     ``"sort"`` gives the full curve, read into memory.
     """
-    from ._api import confusion_curve
-
     _check_scan_arguments(None, sample_weight, pos_label, values)
     if rule != ">=" and rule != data.rule:
         msg = f"'rule' must be given to cp.scan(...) for a scan (got rule={rule!r})"
@@ -970,19 +1190,12 @@ def curve_streamed(
     summary = data.summary()
     chosen = _engine_for(engine, summary.n_rows, data.cluster is not None)
     if chosen is None:
-        labels, score, weight = data.read()
-        return confusion_curve(
-            labels,
-            score,
-            sample_weight=weight,
-            pos_label=data.pos_label,
-            rule=data.rule,
-            engine="sort" if engine == "auto" else engine,
-        )
+        return _in_memory_curve(data, "sort" if engine == "auto" else engine)
     if at_values is not None and data.rule == "<=":
         at_values = -at_values  # the engine sees the scores negated
     if at_values is not None:
         # Thresholds beyond the scores' range flag all or nothing: no bin to refine.
         at_values = at_values[(at_values >= summary.low) & (at_values <= summary.high)]
-    partial = chosen.sweep_source(data.source(), at=at_values)
-    return _partial_curve(data, partial, chosen)
+    value_column = None if data.values is None else data.value_column()
+    partial = chosen.sweep_source(data.source(), at=at_values, value_column=value_column)
+    return _with_values(data, _partial_curve(data, partial, chosen), partial, chosen)

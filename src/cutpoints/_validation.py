@@ -197,7 +197,9 @@ def check_weights(
         raise InvalidInputError(msg)
     if kind in "iuf" and len(array) and _plainly_valid(array):
         # The common case in two passes, not five: 1e8 weights cost 0.05 s, not 0.3 s.
-        return array.astype(np.int64 if kind in "iu" else np.float64, copy=False)
+        if kind in "iu":
+            return array.astype(np.int64, copy=False)
+        return array.astype(np.float64, copy=False)
     if kind in "iu":
         if int(array.min()) < 0:
             first = _first_bad(array < 0)

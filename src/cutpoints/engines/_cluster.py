@@ -48,6 +48,7 @@ def source_for(
     weight: str | None = None,
     pos_label: Any = None,
     rule: str = ">=",
+    values: Any = None,
 ) -> Any:
     """The Source over a Dask or Spark DataFrame's columns, or None for other objects.
 
@@ -64,6 +65,8 @@ def source_for(
         The positive class, as for :func:`cutpoints.find_cutpoint`.
     rule : {">=", "<="}
         The engine sees the scores negated for ``"<="``.
+    values : dict, optional
+        Per-row values, parsed (outcome -> a number or ``(sign, column)``): Dask only.
 
     Returns
     -------
@@ -81,6 +84,12 @@ def source_for(
     if _is_spark(obj):
         from ._spark import SparkSource
 
+        if values is not None:
+            msg = (
+                "'values' is not supported for a Spark DataFrame yet (got "
+                f"{sorted(values)!r}); write it to Parquet and scan the files"
+            )
+            raise InvalidParameterError(msg)
         return SparkSource(
             obj, label=label, score=score, weight=weight, pos_label=pos_label, rule=rule
         )
@@ -88,7 +97,13 @@ def source_for(
         from ._dask import DaskSource
 
         return DaskSource.from_frame(
-            obj, label=label, score=score, weight=weight, pos_label=pos_label, rule=rule
+            obj,
+            label=label,
+            score=score,
+            weight=weight,
+            pos_label=pos_label,
+            rule=rule,
+            values=values,
         )
     return None
 

@@ -14,7 +14,8 @@ Functions sent to workers are module-level (picklable by reference).
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from typing import Any, TypeVar
 
 import numpy as np
@@ -22,8 +23,16 @@ import numpy as np
 from .._validation import _distinct_labels
 from ..errors import InvalidInputError
 from ._cluster import PartFacts, check_columns, check_score_type, merge_facts, summarize
-from ._histogram import BinLayout, Histogram, Level, _rows_in_cells, count_cells, finish_histogram
-from ._source import Batch, BoolArray, Ranges, Rows, SourceSummary
+from ._histogram import (
+    BinLayout,
+    Histogram,
+    Level,
+    _indices_in_cells,
+    _rows_in_cells,
+    count_cells,
+    finish_histogram,
+)
+from ._source import Batch, BoolArray, ExtraRows, Ranges, Rows, SourceSummary
 
 __all__ = ["DaskSource"]
 
@@ -31,6 +40,8 @@ T = TypeVar("T")
 _FAN_IN = 8  # partials added per task of the tree sum
 # (label, score, weight or None) numpy arrays of one partition, as read from Dask.
 Columns = tuple[np.ndarray, np.ndarray, np.ndarray | None]
+# A partition's value columns (``values=``): name -> numpy array.
+ValueArrays = dict[str, np.ndarray]
 
 
 # ---------------------------------------------------------------------------- workers
@@ -127,6 +138,66 @@ def _rows(columns: Columns, params: tuple[Any, ...]) -> Rows:
     return _rows_in_cells(score, is_positive, weight, layout, levels, chosen, ranges)
 
 
+def _frame_values(frame: Any, names: list[str]) -> ValueArrays:
+    """One pandas partition's value columns as float64 (nulls become NaN: refused)."""
+    return {
+        name: np.asarray(frame[name].to_numpy(dtype=np.float64, na_value=np.nan)) for name in names
+    }
+
+
+def _value_facts(values: ValueArrays) -> dict[str, int]:
+    """Pass 0 on one partition's value columns: how many values are NaN or infinite."""
+    return {name: int((~np.isfinite(array)).sum()) for name, array in values.items()}
+
+
+def _value_columns(
+    columns: Columns, values: ValueArrays, params: tuple[Any, ...]
+) -> tuple[Any, Any, Any, np.ndarray]:
+    """A partition as the engine sees it, with its extra columns (value sums, gains)."""
+    from .._scan import value_table
+
+    sign, positive, integer, spec = params[:4]
+    score, is_positive, weight = _engine_columns(columns, sign, positive, integer)
+    return score, is_positive, weight, value_table(spec, values, is_positive, weight)
+
+
+def _count_values(
+    columns: Columns, values: ValueArrays, params: tuple[Any, ...]
+) -> tuple[np.ndarray, np.ndarray | None, np.ndarray]:
+    """A counting pass on one partition, with the per-cell sums of its extra columns."""
+    layout, levels, count_rows = params[4:]
+    score, is_positive, weight, extra = _value_columns(columns, values, params)
+    sums = np.zeros((len(extra), levels[-1].n_cells))
+    by_class, rows = count_cells(
+        score,
+        is_positive,
+        weight,
+        layout,
+        levels,
+        count_rows=count_rows,
+        extra=extra,
+        extra_out=sums,
+    )
+    return by_class, rows, sums
+
+
+def _add_value_counts(*parts: tuple[np.ndarray, np.ndarray | None, np.ndarray]) -> tuple[Any, ...]:
+    by_class, rows = _add_counts(*[(p[0], p[1]) for p in parts])
+    sums = parts[0][2].copy()
+    for part in parts[1:]:
+        sums += part[2]  # in partition order: reproducible float sums
+    return by_class, rows, sums
+
+
+def _rows_values(columns: Columns, values: ValueArrays, params: tuple[Any, ...]) -> ExtraRows:
+    """The refining pass on one partition: its rows in the chosen cells, with extras."""
+    layout, levels, chosen, ranges = params[4:]
+    score, is_positive, weight, extra = _value_columns(columns, values, params)
+    rows = _indices_in_cells(score, layout, levels, chosen, ranges)
+    w = None if weight is None else weight[rows]
+    return np.asarray(score[rows], dtype=np.float64), is_positive[rows], w, extra[:, rows]
+
+
 def _run_task(columns: Columns, params: tuple[Any, ...], start: int, task: Any) -> Any:
     sign, positive, integer = params
     score, is_positive, weight = _engine_columns(columns, sign, positive, integer)
@@ -171,6 +242,8 @@ class DaskSource:
         label_dtype: Any,
         score_kind: str,
         integer_weights: bool,
+        values: Mapping[str, float | tuple[float, str]] | None = None,
+        value_parts: list[Any] | None = None,
     ) -> None:
         self._parts = parts  # delayed (label, score, weight) numpy arrays per partition
         self.label, self.score, self.weight = label, score, weight
@@ -182,6 +255,10 @@ class DaskSource:
         self._integer_weights = integer_weights
         self._summary: SourceSummary | None = None
         self._starts: list[int] = []
+        # Per-row values (cp.scan(values=...)): the parsed spec and, per partition, the
+        # delayed value columns (the same partitions as ``parts``, in the same order).
+        self._values = values
+        self._value_parts = value_parts
 
     def __repr__(self) -> str:
         return (
@@ -200,8 +277,13 @@ class DaskSource:
         weight: str | None = None,
         pos_label: Any = None,
         rule: str = ">=",
+        values: Mapping[str, float | tuple[float, str]] | None = None,
     ) -> DaskSource:
-        """A source over columns of a Dask DataFrame (checked here: names, dtypes)."""
+        """A source over columns of a Dask DataFrame (checked here: names, dtypes).
+
+        ``values``: per-row values as :func:`cutpoints._values.named_values` parses them
+        (outcome -> a number or ``(sign, column)``); their columns must be numeric.
+        """
         dask = _dask()
 
         columns = list(frame.columns)
@@ -218,6 +300,26 @@ class DaskSource:
         names = [label, score] + ([weight] if weight is not None else [])
         read = dask.delayed(_frame_columns, pure=True)
         parts = [read(p, label, score, weight) for p in frame[names].to_delayed()]
+        value_parts = None
+        if values is not None:
+            from .._values import column_names
+
+            value_names = column_names(values)
+            for key, entry in values.items():
+                if not isinstance(entry, tuple):
+                    continue
+                name = entry[1]
+                if name not in columns:
+                    msg = (
+                        f"'values[\"{key}\"]' must name a column of the DataFrame (got "
+                        f"{name!r}; the columns are {columns!r})"
+                    )
+                    raise InvalidInputError(msg)
+                if _kind(dtypes[name]) not in "iuf":
+                    msg = f"'{name}' must be a numeric value column (got dtype {dtypes[name]})"
+                    raise InvalidInputError(msg)
+            read_values = dask.delayed(_frame_values, pure=True)
+            value_parts = [read_values(p, value_names) for p in frame[value_names].to_delayed()]
         return cls(
             parts,
             label=label,
@@ -228,6 +330,8 @@ class DaskSource:
             label_dtype=_numpy_dtype(dtypes[label]),
             score_kind=_kind(dtypes[score]),
             integer_weights=integer_weights,
+            values=values,
+            value_parts=value_parts,
         )
 
     @classmethod
@@ -296,7 +400,10 @@ class DaskSource:
 
             facts = dask.delayed(_facts, pure=True)
             parts = [facts(p, self._sign, self.label) for p in self._parts]
-            per_part = dask.compute(*parts)
+            value_facts = dask.delayed(_value_facts, pure=True)
+            checks = [value_facts(v) for v in self._value_parts or []]
+            computed = dask.compute(*parts, *checks)
+            per_part = computed[: len(parts)]
             self._starts = list(np.cumsum([0] + [f.n_rows for f in per_part])[:-1])
             merged = PartFacts()
             for part in per_part:
@@ -311,7 +418,28 @@ class DaskSource:
                 integer_weights=self._integer_weights,
                 integer_scores=self._score_kind in "iu",
             )
+            if self._values is not None:
+                self._check_values(computed[len(parts) :])
+                from .._scan import value_names
+
+                # the value columns, then each row's positive and negative flag gain
+                n_extra = len(value_names(self._values)) + 2
+                self._summary = replace(self._summary, n_extra=n_extra)
         return self._summary
+
+    @staticmethod
+    def _check_values(per_part: Sequence[dict[str, int]]) -> None:
+        bad: dict[str, int] = {}
+        for part in per_part:
+            for name, n_bad in part.items():
+                bad[name] = bad.get(name, 0) + n_bad
+        for name, n_bad in bad.items():
+            if n_bad:
+                msg = (
+                    f"'{name}' must be finite and not missing (got {n_bad} missing, NaN or "
+                    "infinite values in the DataFrame)"
+                )
+                raise InvalidInputError(msg)
 
     def _params(self) -> tuple[Any, ...]:
         summary = self.summary()
@@ -325,6 +453,8 @@ class DaskSource:
         params = dask.delayed(
             (*self._params(), layout, list(levels), summary.zero_weights), traverse=False
         )
+        if self._value_parts is not None:
+            return self._value_histogram(layout, levels)
         count = dask.delayed(_count, pure=True)
         total = _tree([count(p, params) for p in self._parts], _add_counts)
         by_class, rows = dask.compute(total)[0]
@@ -334,6 +464,56 @@ class DaskSource:
             weighted=summary.weighted,
             integer_weights=summary.integer_weights,
             n_rows=summary.n_rows,
+        )
+
+    def _value_histogram(self, layout: BinLayout, levels: Sequence[Level]) -> Histogram:
+        """A counting pass that also sums the value columns and gains per cell."""
+        dask = _dask()
+
+        summary = self.summary()
+        assert self._value_parts is not None
+        params = dask.delayed(
+            (*self._params(), self._values, layout, list(levels), summary.zero_weights),
+            traverse=False,
+        )
+        count = dask.delayed(_count_values, pure=True)
+        parts = [count(p, v, params) for p, v in zip(self._parts, self._value_parts, strict=True)]
+        by_class, rows, sums = dask.compute(_tree(parts, _add_value_counts))[0]
+        hist = finish_histogram(
+            by_class,
+            rows,
+            weighted=summary.weighted,
+            integer_weights=summary.integer_weights,
+            n_rows=summary.n_rows,
+        )
+        return Histogram(hist.positive, hist.negative, hist.rows, sums)
+
+    def rows_with_extra(
+        self,
+        layout: BinLayout,
+        levels: Sequence[Level],
+        chosen: list[BoolArray],
+        ranges: Ranges,
+    ) -> ExtraRows:
+        """:meth:`rows_in` plus the rows' extra columns (value sums and gains)."""
+        dask = _dask()
+
+        assert self._value_parts is not None
+        params = dask.delayed(
+            (*self._params(), self._values, layout, list(levels), chosen, ranges),
+            traverse=False,
+        )
+        rows = dask.delayed(_rows_values, pure=True)
+        parts = dask.compute(
+            *[rows(p, v, params) for p, v in zip(self._parts, self._value_parts, strict=True)]
+        )
+        weights = [p[2] for p in parts]
+        weight = None if weights[0] is None else np.concatenate(weights)
+        return (
+            np.concatenate([p[0] for p in parts]),
+            np.concatenate([p[1] for p in parts]),
+            weight,
+            np.concatenate([p[3] for p in parts], axis=1),
         )
 
     def rows_in(

@@ -964,10 +964,10 @@ def _sorted_rows(
     if not n_values:
         rows = source.rows_in(layout, levels, chosen, ranges)
         return sweep_with_top(*rows), (), len(rows[0])
-    from ._source import ArraySource
-
-    assert isinstance(source, ArraySource)  # only arrays carry value columns so far
-    score, is_positive, weight, extra = source.rows_with_extra(layout, levels, chosen, ranges)
+    # Sources that carry value columns (arrays, batch sources) answer rows_with_extra.
+    score, is_positive, weight, extra = source.rows_with_extra(  # type: ignore[attr-defined]
+        layout, levels, chosen, ranges
+    )
     thresholds, tp, fp, sums = sweep_with_extra(score, is_positive, weight, list(extra[:n_values]))
     return (thresholds, tp, fp), tuple(sums), len(score)
 
