@@ -491,3 +491,12 @@ def test_bootstrap_with_groups_is_each_groups_own_bootstrap():
     assert res["a"].threshold == cp.find_cutpoint(y, s, groups=g).thresholds["a"]
     with pytest.raises(InvalidParameterError, match="'mode' must be 'independent'"):
         cp.bootstrap(y, s, groups=g, mode="joint", n_resamples=5)
+
+
+def test_an_objective_named_like_a_count_keeps_the_count_column():
+    # metric="tp" is the tp count: the table keeps the count (an int), not a float copy.
+    y, s, g = [1, 0, 1, 0, 1, 1], [0.9, 0.1, 0.8, 0.2, 0.7, 0.3], ["a", "a", "b", "b", "b", "a"]
+    result = cp.find_cutpoint(y, s, groups=g, metric="tp", constraints=["flagged <= 2"])
+    for row in result.rows():
+        cut = result.cutpoints[row["group"]]
+        assert type(row["tp"]) is int and row["tp"] == cut.tp == cut.score

@@ -122,6 +122,9 @@ def test_bad_input_names_the_column(spark):
     df = spark.createDataFrame(rows, "y long, risk double, name string")
     with pytest.raises(InvalidParameterError, match="'target'"):
         cp.scan(df, label="target", score="risk")
+    # Per-row values are not carried on Spark yet: refused, never dropped.
+    with pytest.raises(InvalidParameterError, match=r"'values' is not supported for a Spark"):
+        cp.scan(df, label="y", score="risk", values={"tp": "risk", "fp": -1})
     with pytest.raises(InvalidInputError, match="'name' must be a numeric column"):
         cp.scan(df, label="y", score="name")
     with pytest.raises(InvalidInputError, match=r"'risk' must be finite \(1 NaN and 1 missing"):

@@ -222,6 +222,10 @@ def test_the_fraud_case_matches_memory_across_csv_files():
     assert cut.value_by_outcome == expected.value_by_outcome
     assert cut.value_by_outcome["fp"] == -5 * cut.fp  # a number per outcome counts per row
     assert cut.score > 0
+    # The columns used are recorded as `cutpoints tune --value` records them.
+    assert cut.columns == {
+        "label": "y", "score": "s", "value.tp": "amount", "value.fp": "-5", "value.fn": "-amount"
+    }  # fmt: skip
 
 
 def test_pass_zero_names_the_file_and_row_of_a_bad_value():

@@ -293,8 +293,10 @@ class GroupCutpoint:
                 "tn": c.tn,
                 "fn": c.fn,
                 "flagged": c.tp + c.fp,
-                c.metric.name: c.score,
             }
+            # An objective named like a count column ("tp", "flagged") is that count:
+            # keep the count as it is (an int stays an int).
+            row.setdefault(c.metric.name, c.score)
             if c.value_by_outcome is not None:  # per-row values: the group's total value
                 row["value"] = math.fsum(c.value_by_outcome.values())
             with np.errstate(all="ignore"):
