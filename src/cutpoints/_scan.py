@@ -295,12 +295,10 @@ class Scan:
         out = {"label": self.label, "score": self.score}
         if self.weight is not None:
             out["weight"] = self.weight
-        for outcome, spec in (self.values or {}).items():
-            # As `cutpoints tune --value` records them: a column ("-" negates) or a number.
-            if isinstance(spec, tuple):
-                out[f"value.{outcome}"] = spec[1] if spec[0] > 0 else f"-{spec[1]}"
-            else:
-                out[f"value.{outcome}"] = f"{spec:g}"
+        if self.values:
+            from ._values import recorded_columns
+
+            out.update(recorded_columns(self.values))  # as `cutpoints tune --value` does
         return out
 
     def source(self) -> Any:

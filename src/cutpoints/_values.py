@@ -374,6 +374,24 @@ def column_names(spec: Mapping[str, float | tuple[float, str]]) -> list[str]:
     return names
 
 
+def recorded_columns(spec: Mapping[str, float | tuple[float, str]]) -> dict[str, str]:
+    """``Cutpoint.columns`` entries for a :func:`named_values` spec: ``value.<outcome>``.
+
+    Examples
+    --------
+    >>> recorded_columns(named_values({"tp": "amount", "fp": -5, "fn": "-amount"}))
+    {'value.tp': 'amount', 'value.fp': '-5', 'value.fn': '-amount'}
+    """
+    return {
+        f"value.{key}": (
+            (entry[1] if entry[0] > 0 else f"-{entry[1]}")
+            if isinstance(entry, tuple)
+            else f"{entry:g}"
+        )
+        for key, entry in spec.items()
+    }
+
+
 def resolve_named(
     spec: Mapping[str, float | tuple[float, str]], columns: Mapping[str, Any]
 ) -> dict[str, Any]:

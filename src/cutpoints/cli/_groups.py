@@ -87,13 +87,7 @@ def tune_groups(
 ) -> None:
     """``tune --group``: read label, score, weight and group; one threshold per group."""
     from ..groups import find_group_cutpoint
-    from ._io import (
-        _check_not_swapped,
-        convert_pos_label,
-        label_column,
-        numeric_column,
-        read_columns,
-    )
+    from ._io import read_input
 
     if not group:
         msg = "'--mode' needs '--group COLUMN' (one threshold per group)"
@@ -106,33 +100,20 @@ def tune_groups(
             msg = f"'{flag}' cannot be combined with '--group' yet: drop one of them"
             raise CliError(msg)
     data = opts.data
-    wanted = {data.label: "--label", data.score: "--score"}
-    if data.weight is not None:
-        wanted.setdefault(data.weight, "--weight")
-    wanted.setdefault(group, "--group")
     with status(f"reading {data.source}"):
-        columns = read_columns(data.file, wanted)
-        _check_not_swapped(columns[data.label], columns[data.score], data)
-        y_score = numeric_column(columns[data.score], data.score, "--score")
-        weights = (
-            numeric_column(columns[data.weight], data.weight, "--weight", keep_int=True)
-            if data.weight is not None
-            else None
-        )
-        y_true = label_column(columns[data.label], data.label)
-        positive = convert_pos_label(data.pos_label, y_true, data.label)
-        groups = _group_column(columns[group], group)
+        read = read_input(data, {group: "--group"})
+        groups = _group_column(read.extra[group], group)
     with status("choosing one threshold per group"):
         result = find_group_cutpoint(
-            y_true,
-            y_score,
+            read.y_true,
+            read.y_score,
             groups=groups,
             mode=mode,
             metric=opts.metric,
             constraints=list(opts.constraints),
             ties=opts.ties,  # type: ignore[arg-type]
-            sample_weight=weights,
-            pos_label=positive,
+            sample_weight=read.sample_weight,
+            pos_label=read.pos_label,
             rule=data.rule,  # type: ignore[arg-type]
         )
     result = dataclasses.replace(result, columns={**data.columns(), "group": group})

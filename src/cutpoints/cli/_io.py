@@ -11,7 +11,7 @@ from __future__ import annotations
 import difflib
 import math
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -383,13 +383,20 @@ class InputData:
     sample_weight: np.ndarray | None
     pos_label: Any
     options: DataOptions
+    extra: dict[str, Any] = field(default_factory=dict)  # other columns asked for, raw
 
 
-def read_input(data: DataOptions) -> InputData:
-    """Read and check the label, score and weight columns that ``data`` names."""
+def read_input(data: DataOptions, extra: dict[str, str] | None = None) -> InputData:
+    """Read and check the label, score and weight columns that ``data`` names.
+
+    ``extra`` (column -> the option that names it, e.g. ``{"region": "--group"}``):
+    more columns read in the same pass, returned unchecked in :attr:`InputData.extra`.
+    """
     wanted = {data.label: "--label", data.score: "--score"}
     if data.weight is not None:
         wanted.setdefault(data.weight, "--weight")
+    for name, option in (extra or {}).items():
+        wanted.setdefault(name, option)
     columns = read_columns(data.file, wanted)
     _check_not_swapped(columns[data.label], columns[data.score], data)
     y_score = numeric_column(columns[data.score], data.score, "--score")
@@ -401,5 +408,10 @@ def read_input(data: DataOptions) -> InputData:
     y_true = label_column(columns[data.label], data.label)
     positive = convert_pos_label(data.pos_label, y_true, data.label)
     return InputData(
-        y_true=y_true, y_score=y_score, sample_weight=weights, pos_label=positive, options=data
+        y_true=y_true,
+        y_score=y_score,
+        sample_weight=weights,
+        pos_label=positive,
+        options=data,
+        extra={name: columns[name] for name in extra or {}},
     )

@@ -241,54 +241,28 @@ def _value_spec(flags: list[str], bootstrap: int) -> dict[str, Any]:
 def _tune_values(opts: TuneOptions, spec: dict[str, Any]) -> Tuned:
     """``tune`` with per-row values: the label, score, weight and value columns in one read."""
     from ..._api import confusion_curve, select_cutpoint
-    from ..._values import column_names, resolve_named
+    from ..._values import column_names, recorded_columns, resolve_named
     from .._console import status
-    from .._io import (
-        InputData,
-        _check_not_swapped,
-        convert_pos_label,
-        label_column,
-        numeric_column,
-        read_columns,
-    )
+    from .._io import numeric_column, read_input
 
     data = opts.data
-    wanted = {data.label: "--label", data.score: "--score"}
-    if data.weight is not None:
-        wanted.setdefault(data.weight, "--weight")
-    for name in column_names(spec):
-        wanted.setdefault(name, "--value")
     with status(f"reading {data.source}"):
-        columns = read_columns(data.file, wanted)
-        _check_not_swapped(columns[data.label], columns[data.score], data)
-        y_score = numeric_column(columns[data.score], data.score, "--score")
-        weights = (
-            numeric_column(columns[data.weight], data.weight, "--weight", keep_int=True)
-            if data.weight is not None
-            else None
-        )
-        y_true = label_column(columns[data.label], data.label)
-        positive = convert_pos_label(data.pos_label, y_true, data.label)
+        read = read_input(data, dict.fromkeys(column_names(spec), "--value"))
         amounts = {
-            name: numeric_column(columns[name], name, "--value") for name in column_names(spec)
+            name: numeric_column(read.extra[name], name, "--value") for name in column_names(spec)
         }
-    read = InputData(y_true, y_score, weights, positive, data)
     objective, constraints = parse_selection(opts)
     with status("sweeping every threshold"):
         curve = confusion_curve(
-            y_true,
-            y_score,
-            sample_weight=weights,
-            pos_label=positive,
+            read.y_true,
+            read.y_score,
+            sample_weight=read.sample_weight,
+            pos_label=read.pos_label,
             rule=data.rule,  # type: ignore[arg-type]
             values=resolve_named(spec, amounts),
         )
         cut = select_cutpoint(curve, metric=objective, constraints=constraints, ties=opts.ties)  # type: ignore[arg-type]
-    recorded = {
-        f"value.{k}": (v[1] if v[0] > 0 else f"-{v[1]}") if isinstance(v, tuple) else f"{v:g}"
-        for k, v in spec.items()
-    }
-    cut = dataclasses.replace(cut, columns={**data.columns(), **recorded})
+    cut = dataclasses.replace(cut, columns={**data.columns(), **recorded_columns(spec)})
     return Tuned(read, cut, None)
 
 
