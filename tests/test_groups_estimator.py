@@ -282,3 +282,148 @@ def test_group_mode_with_per_row_values_equals_find_cutpoint():
     )
     assert clf.cutpoint_ == expected
     assert clf.cutpoint_.score == sum(c.score for c in expected.cutpoints.values())
+
+
+# ---------------------------------------------------------------- cross_validate
+
+
+@pytest.fixture(scope="module")
+def cv_data():
+    X, y = make_classification(
+        n_samples=450, n_features=5, weights=[0.8], flip_y=0.05, random_state=3
+    )
+    region = np.array(["north", "south", "west"])[np.arange(450) % 3]
+    return X, y, region
+
+
+def _by_hand(clf, X, y, region, splits):
+    """Each outer fold fitted by hand: (its GroupCutpoint, its test rows' predictions)."""
+    out = []
+    for train, test in splits:
+        tuned = clone(clf).fit(X[train], y[train], groups=region[train])
+        out.append((tuned.cutpoint_, tuned.predict(X[test], groups=region[test])))
+    return out
+
+
+def _counts(y, pred):
+    return np.array([np.sum((pred == 1) & (y == 1)), np.sum((pred == 1) & (y == 0)),
+                     np.sum((pred == 0) & (y == 0)), np.sum((pred == 0) & (y == 1))])  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("mode", "metric", "constraints"),
+    [
+        ("independent", "f1", []),
+        pytest.param(
+            "joint", "tp", ["flag_rate <= 0.2", "recall_gap <= 0.2"], marks=pytest.mark.slow
+        ),
+    ],
+)
+def test_cross_validate_grouped_equals_fitting_each_fold_by_hand(
+    cv_data, mode, metric, constraints
+):
+    from sklearn.model_selection import StratifiedKFold
+
+    X, y, region = cv_data
+    res = cp.cross_validate(
+        LogisticRegression(), X, y, metric=metric, constraints=constraints, cv=3, inner_cv=3,
+        group_mode=mode, groups=region, return_estimators=True,
+    )  # fmt: skip
+    clf = cp.CutpointClassifier(
+        LogisticRegression(), metric=metric, constraints=constraints, cv=3, group_mode=mode
+    )
+    splits = list(StratifiedKFold(3).split(X, y))
+    objective = cp.get_metric(metric)
+    totals = np.zeros(4)
+    assert res.groups == ["north", "south", "west"] and res.thresholds.shape == (3, 3)
+    assert "threshold" not in res.folds and res.threshold_spread == {}
+    for k, (cut, pred) in enumerate(_by_hand(clf, X, y, region, splits)):
+        test = splits[k][1]
+        assert cut == res.estimators[k].cutpoint_
+        for j, g in enumerate(res.groups):
+            assert res.folds[f"threshold[{g}]"][k] == cut.thresholds[g] == res.thresholds[k, j]
+        counts = _counts(y[test], pred)
+        totals += counts
+        honest = float(objective(*(np.array([c]) for c in counts))[0])
+        assert res.folds["objective"][k] == pytest.approx(honest)
+        assert res.folds["tuning_objective"][k] == cut.score
+        assert res.folds["flag_rate"][k] == pytest.approx(pred.mean())
+        if mode == "joint":  # the parity limit's gap, measured on the test fold
+            recalls = [np.mean(pred[(region[test] == g) & (y[test] == 1)]) for g in res.groups]
+            assert res.folds["recall_gap"][k] == pytest.approx(max(recalls) - min(recalls))
+    assert [res.pooled[k] for k in ("tp", "fp", "tn", "fn")] == totals.tolist()
+    spread = res.group_threshold_spread["west"]
+    assert spread["range"] == pytest.approx(np.ptp(res.thresholds[:, 2]))
+    assert "threshold[west]" in str(res)
+    # The same model given as a configured CutpointClassifier: the same folds.
+    again = cp.cross_validate(clf, X, y, cv=3, groups=region)
+    for key, column in res.folds.items():
+        np.testing.assert_array_equal(again.folds[key], column)
+
+
+def test_cross_validate_grouped_unseen_groups_need_a_fallback(cv_data):
+    X, y, region = cv_data
+    # GroupKFold by region: every test fold is a region its training part never saw.
+    with pytest.raises(InvalidInputError, match=r"group '\w+'.*outer fold 0 of 3"):
+        cp.cross_validate(
+            LogisticRegression(), X, y, cv=GroupKFold(3), inner_cv=3,
+            group_mode="independent", groups=region,
+        )  # fmt: skip
+    res = cp.cross_validate(
+        LogisticRegression(), X, y, cv=GroupKFold(3), inner_cv=3,
+        group_mode="independent", groups=region, fallback=("threshold", 0.3),
+    )  # fmt: skip
+    clf = cp.CutpointClassifier(
+        LogisticRegression(), cv=3, group_mode="independent", fallback=("threshold", 0.3)
+    )
+    splits = list(GroupKFold(3).split(X, y, region))
+    for k, (cut, pred) in enumerate(_by_hand(clf, X, y, region, splits)):
+        test = splits[k][1]
+        assert set(region[test]).isdisjoint(cut.thresholds)
+        counts = _counts(y[test], pred)
+        assert res.folds["objective"][k] == pytest.approx(
+            2 * counts[0] / (2 * counts[0] + counts[1] + counts[3])
+        )
+        assert np.isnan(res.folds[f"threshold[{region[test][0]}]"][k])
+
+
+def test_cross_validate_grouped_errors(cv_data):
+    X, y, region = cv_data
+    with pytest.raises(InvalidParameterError, match="'groups' is required with group_mode"):
+        cp.cross_validate(LogisticRegression(), X, y, cv=2, group_mode="joint")
+    with pytest.raises(InvalidParameterError, match="'group_mode' must be None"):
+        cp.cross_validate(LogisticRegression(), X, y, cv=2, group_mode="each", groups=region)
+    clf = cp.CutpointClassifier(LogisticRegression(), group_mode="independent")
+    with pytest.raises(InvalidParameterError, match="'metric' must be left at its default"):
+        cp.cross_validate(clf, X, y, metric="mcc", groups=region)
+    with pytest.raises(InvalidParameterError, match="'group_mode' must be left at its default"):
+        cp.cross_validate(clf, X, y, group_mode="joint", groups=region)
+    with pytest.raises(InvalidInputError, match="groups"):
+        cp.cross_validate(LogisticRegression(), X, y, group_mode="joint", groups=region[:-1])
+
+
+def test_cross_validate_grouped_weights_the_test_counts(cv_data):
+    from sklearn.model_selection import StratifiedKFold
+
+    X, y, region = cv_data
+    w = np.random.default_rng(5).integers(1, 4, size=len(y)).astype(float)
+    res = cp.cross_validate(
+        LogisticRegression(), X, y, metric="recall", constraints="precision >= 0.6",
+        cv=2, inner_cv=2, group_mode="independent", groups=region, sample_weight=w,
+    )  # fmt: skip
+    clf = cp.CutpointClassifier(
+        LogisticRegression(), metric="recall", constraints="precision >= 0.6", cv=2,
+        group_mode="independent",
+    )  # fmt: skip
+    totals = np.zeros(4)
+    for k, (train, test) in enumerate(StratifiedKFold(2).split(X, y)):
+        tuned = clone(clf).fit(X[train], y[train], sample_weight=w[train], groups=region[train])
+        pred = tuned.predict(X[test], groups=region[test])
+        yt, wt = y[test], w[test]
+        counts = np.array([wt[(pred == 1) & (yt == 1)].sum(), wt[(pred == 1) & (yt == 0)].sum(),
+                           wt[(pred == 0) & (yt == 0)].sum(), wt[(pred == 0) & (yt == 1)].sum()])  # fmt: skip
+        totals += counts
+        assert res.folds["objective"][k] == pytest.approx(counts[0] / (counts[0] + counts[3]))
+        assert res.folds["precision"][k] == pytest.approx(counts[0] / (counts[0] + counts[1]))
+        assert res.folds["n_positive"][k] == counts[0] + counts[3]
+    assert [res.pooled[k] for k in ("tp", "fp", "tn", "fn")] == pytest.approx(totals.tolist())

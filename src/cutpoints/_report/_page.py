@@ -136,7 +136,8 @@ def render(
         "alternatives": alternatives_table(curve, points, stop_of, values, cut.metric.name),
         "calibration": value_section(curve, cut) + calibration,  # profit curve first
         "bootstrap": bootstrap_section(boot, wanted),
-        "data_summary": data_summary(curve, cut, source, y_score) + groups_html(groups),
+        "data_summary": data_summary(curve, cut, source, y_score),
+        "groups": groups_html(groups),  # after the data table, not inside it
         "reproduce": reproduce_html(curve, cut, command, pos_label),
         **band_fields(band, curve, len(stops) - 1, band_stops[1]),
         "data_json": safe_json(payload),

@@ -13,14 +13,20 @@ import typer
 
 from ._console import CliError, print_json, status, stdout_console
 from ._options import TuneOptions
-from ._outputs import Output
+from ._outputs import Output, write_figure, write_text
 
 __all__ = [
     "FallbackGroupOpt",
     "FallbackThresholdOpt",
     "GroupOpt",
+    "GroupOutputs",
     "ModeOpt",
     "apply_groups",
+    "check_group_options",
+    "choose_groups",
+    "group_flags",
+    "group_payload",
+    "group_report",
     "is_group_file",
     "tune_groups",
 ]
@@ -77,18 +83,64 @@ def _group_column(column: Any, name: str) -> np.ndarray:
     return np.asarray(column.to_numpy(zero_copy_only=False))
 
 
+@dataclasses.dataclass(frozen=True)
+class GroupOutputs:
+    """The files ``tune --group`` writes, each checked before the data is read."""
+
+    save: Output | None = None
+    report: Output | None = None
+    plot: Output | None = None
+
+
 def tune_groups(
     opts: TuneOptions,
     group: str | None,
     mode: str,
-    save: Output | None,
+    outputs: GroupOutputs,
     json_: bool,
     refused: dict[str, bool],
+    values: tuple[list[str], dict[str, Any]] | None = None,
 ) -> None:
-    """``tune --group``: read label, score, weight and group; one threshold per group."""
-    from ..groups import find_group_cutpoint
-    from ._io import read_input
+    """``tune --group``: read label, score, weight, group (and the ``--value`` columns);
+    one threshold per group; print the table and write ``--save``, ``--report``, ``--plot``.
 
+    ``values``: the ``--value`` flags as given and their checked spec
+    (:func:`cutpoints._values.named_values`).
+    """
+    group = check_group_options(group, mode, refused)
+    result, read, row_values = choose_groups(opts, group, mode, values)
+    data = opts.data
+    # The figure and the report first, the small file of thresholds last (as ``tune``).
+    written: dict[str, str] = {}
+    if outputs.report is not None:
+        flags = [] if values is None else values[0]
+        command = dataclasses.replace(
+            opts, extra=(*group_flags(group, mode, flags), ("--report", outputs.report.path))
+        ).command_line("tune", None)
+        with status("writing the report"):
+            page = group_report(result, read, opts, row_values, command, title=None)
+            write_text(outputs.report, page)
+        written["report"] = outputs.report.path
+    if outputs.plot is not None:
+        from ..plotting import GroupDisplay
+
+        with status("drawing the figure"):
+            write_figure(GroupDisplay.from_group_cutpoint(result).figure_, outputs.plot)
+        written["plot"] = outputs.plot.path
+    if outputs.save is not None:
+        result.save(outputs.save.path)
+        written["cutpoints"] = outputs.save.path
+    if json_:
+        print_json(group_payload(result, written))
+        return
+    print_group_table(result, data.source)
+    console = stdout_console()
+    for what, where in written.items():
+        console.print(f"Wrote the {what} to {where}", soft_wrap=True)
+
+
+def check_group_options(group: str | None, mode: str, refused: dict[str, bool]) -> str:
+    """``--group`` given, ``--mode`` known, no option that cannot go with them yet."""
     if not group:
         msg = "'--mode' needs '--group COLUMN' (one threshold per group)"
         raise CliError(msg)
@@ -99,10 +151,40 @@ def tune_groups(
         if given:
             msg = f"'{flag}' cannot be combined with '--group' yet: drop one of them"
             raise CliError(msg)
+    return group
+
+
+def group_flags(group: str, mode: str, values: list[str]) -> tuple[tuple[str, Any], ...]:
+    """The options of a per-group run, for the "Reproduce" command."""
+    return (
+        ("--group", group),
+        ("--mode", None if mode == "independent" else mode),
+        ("--value", list(values)),
+    )
+
+
+def choose_groups(
+    opts: TuneOptions,
+    group: str,
+    mode: str,
+    values: tuple[list[str], dict[str, Any]] | None,
+) -> tuple[Any, Any, dict[str, Any] | None]:
+    """Read the columns and choose one threshold per group: (the GroupCutpoint, the
+    data read, the per-row values or None)."""
+    from .._values import column_names, recorded_columns, resolve_named
+    from ..groups import find_group_cutpoint
+    from ._io import numeric_column, read_input
+
     data = opts.data
+    spec = None if values is None else values[1]
+    names = [] if spec is None else column_names(spec)
     with status(f"reading {data.source}"):
-        read = read_input(data, {group: "--group"})
+        read = read_input(data, {group: "--group", **dict.fromkeys(names, "--value")})
         groups = _group_column(read.extra[group], group)
+        row_values = None
+        if spec is not None:
+            amounts = {n: numeric_column(read.extra[n], n, "--value") for n in names}
+            row_values = resolve_named(spec, amounts)
     with status("choosing one threshold per group"):
         result = find_group_cutpoint(
             read.y_true,
@@ -115,23 +197,66 @@ def tune_groups(
             sample_weight=read.sample_weight,
             pos_label=read.pos_label,
             rule=data.rule,  # type: ignore[arg-type]
+            values=row_values,
         )
-    result = dataclasses.replace(result, columns={**data.columns(), "group": group})
-    written: dict[str, str] = {}
-    if save is not None:
-        result.save(save.path)
-        written["cutpoints"] = save.path
-    if json_:
-        payload = result.to_dict()
-        payload["flagged"] = result.flagged
-        payload["table"] = result.rows()
-        payload["written"] = written
-        print_json(payload)
-        return
-    print_group_table(result, data.source)
-    console = stdout_console()
-    for what, where in written.items():
-        console.print(f"Wrote the {what} to {where}", soft_wrap=True)
+    recorded = {} if spec is None else recorded_columns(spec)
+    result = dataclasses.replace(result, columns={**data.columns(), "group": group, **recorded})
+    return result, read, row_values
+
+
+def group_payload(result: Any, written: dict[str, str]) -> dict[str, Any]:
+    """``tune --group --json``: the result, the overall flagged count, the per-group
+    table and, with ``--value``, the value of each outcome overall and per group."""
+    payload: dict[str, Any] = result.to_dict()
+    payload["flagged"] = result.flagged
+    table = result.rows()
+    split = result.value_by_outcome
+    if split is not None:
+        payload["value_by_outcome"] = split
+        for row, cut in zip(table, result.cutpoints.values(), strict=True):
+            row["value_by_outcome"] = dict(cut.value_by_outcome)
+    payload["table"] = table
+    payload["written"] = written
+    return payload
+
+
+def group_report(
+    result: Any,
+    read: Any,
+    opts: TuneOptions,
+    values: dict[str, Any] | None,
+    command: str,
+    title: str | None,
+) -> str:
+    """The report of ``tune --group --report`` and ``report --group``: the page
+    ``cutpoints.report(..., groups=result)`` writes (the pooled rows, then the per-group
+    section)."""
+    from .. import report as make_report
+    from ..errors import InfeasibleConstraintError
+
+    data = opts.data
+    args: dict[str, Any] = {
+        "ties": opts.ties,
+        "rule": data.rule,
+        "sample_weight": read.sample_weight,
+        "pos_label": read.pos_label,
+        "values": values,
+        "groups": result,
+        "title": title,
+        "command": command,
+        "source": {"file": data.file, "label": data.label, "score": data.score}
+        | {"weight": data.weight},
+    }
+    try:
+        page: str = make_report(
+            read.y_true, read.y_score, metric=result.metric, constraints=result.constraints, **args
+        )
+    except InfeasibleConstraintError:
+        # The pooled part of the page shows one threshold for the same objective and
+        # constraints; groups may meet constraints that no single threshold meets, and
+        # then it shows the unconstrained optimum (the page names its constraints).
+        page = make_report(read.y_true, read.y_score, metric=result.metric, **args)
+    return page
 
 
 def print_group_table(result: Any, source: str) -> None:

@@ -15,6 +15,7 @@ reach after threshold tuning, and is optimistic in absolute terms.
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -78,6 +79,23 @@ class CrossValidationResult:
         tuned threshold is under a change of training data.
     estimators : list of CutpointClassifier or None
         The fitted outer-fold estimators when ``return_estimators=True``.
+    groups : list or None
+        With per-group thresholds (``group_mode``): the group labels, in the order of
+        the columns of ``thresholds``; None otherwise.
+    group_threshold_spread : dict or None
+        With ``group_mode``: group label -> the ``threshold_spread`` of that group's
+        thresholds over the folds that tuned one; None otherwise.
+
+    Notes
+    -----
+    With ``group_mode`` each fold has one threshold per group: ``folds`` has a column
+    ``threshold[<group>]`` per group instead of ``threshold`` (NaN in a fold whose
+    training part had no row of the group), and a column ``<metric>_gap`` for each gap
+    limit (``"recall_gap <= 0.05"``): the largest between-group difference of the metric
+    on the test fold, at the fold's thresholds. ``thresholds`` has shape
+    ``(n_folds, n_groups)`` and ``threshold_spread`` is empty (see
+    ``group_threshold_spread``). The objective and the metrics of each test fold are
+    computed from its counts with every row flagged by its own group's threshold.
     """
 
     metric: str
@@ -88,6 +106,8 @@ class CrossValidationResult:
     thresholds: np.ndarray
     threshold_spread: dict[str, float]
     estimators: list[CutpointClassifier] | None = field(default=None, repr=False)
+    groups: list[Any] | None = None
+    group_threshold_spread: dict[Any, dict[str, float]] | None = None
 
     def to_frame(self) -> Any:
         """The per-fold table as a pandas DataFrame (needs pandas)."""
@@ -103,8 +123,15 @@ class CrossValidationResult:
             f"± {s['objective']['std']:.2g}",
             f"  reported by tuning:        {s['tuning_objective']['mean']:.4g}",
             f"  at the default cut:        {s['default_objective']['mean']:.4g}",
-            f"  threshold: {self.threshold_spread['mean']:.4g} "
-            f"(min {self.threshold_spread['min']:.4g}, max {self.threshold_spread['max']:.4g})",
+        ]
+        spreads = (
+            {"threshold": self.threshold_spread}
+            if self.group_threshold_spread is None
+            else {f"threshold[{g}]": v for g, v in self.group_threshold_spread.items()}
+        )
+        lines += [
+            f"  {name}: {v['mean']:.4g} (min {v['min']:.4g}, max {v['max']:.4g})"
+            for name, v in spreads.items()
         ]
         return "\n".join(lines)
 
@@ -135,6 +162,15 @@ def _outer_fold(
     w_train = None if weights is None else weights[train]
     g_train = None if groups is None else _safe_indexing(groups, train)
     model.fit(_safe_indexing(X, train), y[train], w_train, groups=g_train, **fit_params)
+    if model.group_mode is not None:  # scored as predict(X, groups=) scores (no one threshold)
+        method = resolve_response_method(model.estimator_, model.response_method)
+        scores = positive_scores(
+            model.estimator_,
+            _safe_indexing(X, test),
+            response_method=method,
+            pos_label=model._pos_label_,
+        )
+        return model, scores, method
     # The tuned model scores through its inner model, as it was tuned (its own method
     # and positive label), so its threshold applies to these scores.
     scores = positive_scores(model, _safe_indexing(X, test))
@@ -152,12 +188,14 @@ def cross_validate(
     constraints: ConstraintLike | Iterable[ConstraintLike] | None = (),
     maximize: bool | None = None,
     cv: Any = 5,
-    inner_cv: Any = 5,
+    inner_cv: Any = None,
     ties: TieRule = "highest",
     rule: Rule = ">=",
     aggregate: str = "pooled",
     response_method: str = "auto",
     pos_label: Any = None,
+    group_mode: str | None = None,
+    fallback: Any = None,
     sample_weight: Any = None,
     groups: Any = None,
     random_state: Any = None,
@@ -176,22 +214,41 @@ def cross_validate(
     Parameters
     ----------
     estimator : estimator instance
-        A binary classifier with ``predict_proba`` or ``decision_function``.
+        A binary classifier with ``predict_proba`` or ``decision_function``; or a
+        :class:`CutpointClassifier`, which is then cross-validated exactly as configured
+        (its metric, constraints, ``group_mode``, ``fallback``, ...; its ``cv`` is the
+        inner cv unless ``inner_cv`` is given), and the tuning arguments below must be
+        left at their defaults.
     X : {array-like, sparse matrix, DataFrame} of shape (n_samples, n_features)
     y : array-like of shape (n_samples,)
         Binary target.
     metric, constraints, maximize, ties, rule, aggregate, response_method, pos_label
         As in :class:`CutpointClassifier`.
+    group_mode : {None, 'independent', 'joint'}, default=None
+        As in :class:`CutpointClassifier`: one threshold per group of ``groups``, tuned
+        in each outer fold on its training rows and applied to its test rows by their
+        own group (gap limits such as ``"recall_gap <= 0.05"`` are then allowed in
+        ``constraints``). See the Notes of :class:`CrossValidationResult`.
+    fallback : None, ('group', label) or ('threshold', number), default=None
+        With ``group_mode``: the threshold of a test row whose group the fold's
+        training part did not have (None: an error naming the group and the fold).
     cv : int, splitter or iterable of splits, default=5
         The outer splits (where the honest estimate is measured).
-    inner_cv : int, float, splitter or iterable, default=5
+    inner_cv : int, float, splitter or None, default=None
         The ``cv`` of each outer fold's :class:`CutpointClassifier` (where the threshold
-        is chosen). An iterable of splits is not allowed here: its indices would refer
-        to the whole data, not to an outer training part.
+        is chosen); None means 5 folds, or the ``cv`` of a given
+        :class:`CutpointClassifier`. An iterable of splits is not allowed here: its
+        indices would refer to the whole data, not to an outer training part.
     sample_weight : array-like of shape (n_samples,), optional
         Used to fit, to tune, and to weight the test-fold counts.
     groups : array-like of shape (n_samples,), optional
-        Group labels for group-aware outer and inner splitters.
+        Group labels for group-aware outer and inner splitters. With ``group_mode``
+        (here or on the given :class:`CutpointClassifier`) they are also each row's
+        group for the per-group thresholds, and required: exactly as
+        ``CutpointClassifier.fit(X, y, groups=...)`` uses them, each outer fold's model
+        gets ``groups[train]`` and its test rows are decided with ``groups[test]``. To
+        split by other labels, pass the outer splits themselves
+        (``cv=list(GroupKFold(5).split(X, y, other))``).
     random_state : int or None, default=None
         Seeds float ``inner_cv`` hold-outs.
     n_jobs : int, optional
@@ -212,6 +269,9 @@ def cross_validate(
     InfeasibleConstraintError
         When the constraints cannot be met when tuning in some outer fold; the message
         names the fold.
+    InvalidParameterError
+        A tuning argument given together with a :class:`CutpointClassifier`, or
+        ``group_mode`` without ``groups``.
 
     Examples
     --------
@@ -225,37 +285,68 @@ def cross_validate(
     >>> s = res.summary
     >>> round(s["objective"]["mean"], 3), round(s["tuning_objective"]["mean"], 3)
     (0.871, 0.869)
+
+    One threshold per region, each fold's thresholds applied to its test rows by region:
+
+    >>> region = np.array(["north", "south"])[np.arange(600) % 2]
+    >>> res = cp.cross_validate(LogisticRegression(), X, y, cv=3, inner_cv=3,
+    ...                         group_mode="independent", groups=region)
+    >>> res.groups, res.thresholds.shape
+    (['north', 'south'], (3, 2))
     """
-    _check_outer_and_inner_cv(cv, inner_cv)
+    tuning_args = {
+        "metric": (metric, "f1"),
+        "constraints": (constraints, ()),
+        "maximize": (maximize, None),
+        "ties": (ties, "highest"),
+        "rule": (rule, ">="),
+        "aggregate": (aggregate, "pooled"),
+        "response_method": (response_method, "auto"),
+        "pos_label": (pos_label, None),
+        "group_mode": (group_mode, None),
+        "fallback": (fallback, None),
+    }
+    if isinstance(estimator, CutpointClassifier):
+        tuner = _given_tuner(estimator, inner_cv, random_state, tuning_args)
+    else:
+        tuner = CutpointClassifier(
+            estimator,
+            metric=metric,
+            constraints=constraints,
+            maximize=maximize,
+            cv=5 if inner_cv is None else inner_cv,
+            refit=True,
+            ties=ties,
+            rule=rule,
+            aggregate=aggregate,  # type: ignore[arg-type]
+            response_method=response_method,  # type: ignore[arg-type]
+            pos_label=pos_label,
+            random_state=random_state,
+            group_mode=group_mode,  # type: ignore[arg-type]  # checked by _check_params
+            fallback=fallback,
+        )
+    _check_outer_and_inner_cv(cv, tuner.cv)
     X, y = indexable(X, y)
-    target = check_binary_target(y, pos_label)
+    target = check_binary_target(y, tuner.pos_label)
     n = _num_samples(X)
     weights = (
         None
         if sample_weight is None
         else np.asarray(check_weights(sample_weight, n, "sample_weight"))
     )
-    tuner = CutpointClassifier(
-        estimator,
-        metric=metric,
-        constraints=constraints,
-        maximize=maximize,
-        cv=5 if inner_cv is None else inner_cv,
-        refit=True,
-        ties=ties,
-        rule=rule,
-        aggregate=aggregate,  # type: ignore[arg-type]
-        response_method=response_method,  # type: ignore[arg-type]
-        pos_label=pos_label,
-        random_state=random_state,
-    )
     objective, constraint_list = tuner._check_params()
-    resolve_response_method(estimator, response_method)
+    resolve_response_method(tuner.estimator, tuner.response_method)
+    labels = None if tuner.group_mode is None else _threshold_groups(groups, n, tuner.group_mode)
     outer = check_cv(cv, target.y, classifier=True)
-    splits = [
-        (np.asarray(tr, dtype=np.intp), np.asarray(te, dtype=np.intp))
-        for tr, te in outer.split(X, target.y, groups)
-    ]
+    with warnings.catch_warnings():
+        if labels is not None:
+            # With group_mode the groups are for the thresholds; a splitter that does
+            # not use them is no mistake (as in CutpointClassifier.fit).
+            warnings.filterwarnings("ignore", "The groups parameter is ignored", UserWarning)
+        splits = [
+            (np.asarray(tr, dtype=np.intp), np.asarray(te, dtype=np.intp))
+            for tr, te in outer.split(X, target.y, groups)
+        ]
 
     def run(k: int, train: np.ndarray, test: np.ndarray) -> tuple[CutpointClassifier, Any, str]:
         try:
@@ -271,11 +362,60 @@ def cross_validate(
     results = Parallel(n_jobs=n_jobs)(
         delayed(run)(k, train, test) for k, (train, test) in enumerate(splits)
     )
-    tuning = Tuning(objective, constraint_list, maximize, ties, rule, target.pos_label)
-    result = _measure(tuning, target.y, weights, splits, results)
+    tuning = Tuning(
+        objective, constraint_list, tuner.maximize, tuner.ties, tuner.rule, target.pos_label
+    )
+    if labels is None:
+        result = _measure(tuning, target.y, weights, splits, results)
+    else:
+        result = _measure_groups(tuning, target.y, weights, splits, results, labels, tuner)
     if return_estimators:
         result = replace(result, estimators=[r[0] for r in results])
     return result
+
+
+def _given_tuner(
+    estimator: CutpointClassifier,
+    inner_cv: Any,
+    random_state: Any,
+    tuning_args: dict[str, tuple[Any, Any]],
+) -> CutpointClassifier:
+    """A :class:`CutpointClassifier` passed as ``estimator``: cross-validated as it is
+    configured, so tuning arguments given to :func:`cross_validate` too would be two
+    answers to one question: refused, by name."""
+    for name, (given, default) in tuning_args.items():
+        unset = given is None if default is None else _same(given, default)
+        if not unset:
+            msg = (
+                f"'{name}' must be left at its default when 'estimator' is a "
+                f"CutpointClassifier (got {given!r}): set it on the CutpointClassifier"
+            )
+            raise InvalidParameterError(msg)
+    tuner: CutpointClassifier = clone(estimator)
+    if inner_cv is not None:
+        tuner.set_params(cv=inner_cv)
+    if random_state is not None:
+        tuner.set_params(random_state=random_state)
+    return tuner
+
+
+def _same(given: Any, default: Any) -> bool:
+    if isinstance(default, tuple):  # constraints: any empty collection is "none"
+        return given is None or (isinstance(given, (list, tuple)) and not given)
+    return isinstance(given, str) and given == default
+
+
+def _threshold_groups(groups: Any, n: int, group_mode: str) -> np.ndarray:
+    """``groups`` as each row's group for the per-group thresholds (required)."""
+    from ..groups._estimator import row_groups
+
+    if groups is None:
+        msg = (
+            f"'groups' is required with group_mode={group_mode!r} (got None): pass each "
+            "row's group, cross_validate(..., groups=g)"
+        )
+        raise InvalidParameterError(msg)
+    return row_groups(groups, n)
 
 
 def _check_outer_and_inner_cv(cv: Any, inner_cv: Any) -> None:
@@ -366,6 +506,128 @@ def _measure(
         thresholds=thresholds,
         threshold_spread=spread,
     )
+
+
+def _measure_groups(
+    tuning: Tuning,
+    y: np.ndarray,
+    weights: np.ndarray | None,
+    splits: list[tuple[np.ndarray, np.ndarray]],
+    results: list[tuple[CutpointClassifier, np.ndarray, str]],
+    labels: np.ndarray,
+    tuner: CutpointClassifier,
+) -> CrossValidationResult:
+    """:func:`_measure` for per-group thresholds: each test row flagged by its group's
+    threshold (as ``predict(X, groups=)``), the metrics from the fold's counts."""
+    from ..groups._estimator import group_constraints, group_flags
+
+    objective = tuning.objective
+    maximize = objective.greater_is_better if tuning.maximize is None else bool(tuning.maximize)
+    shown = shown_metrics(objective, tuning.constraints)[1:]
+    gaps = group_constraints(tuner.constraints)[1]
+    # With group_mode, each fitted model's cutpoint_ is a GroupCutpoint.
+    cuts: list[Any] = [r[0].cutpoint_ for r in results]
+    names = list(dict.fromkeys(g for cut in cuts for g in cut.cutpoints))
+    table: dict[str, list[Any]] = {
+        key: []
+        for key in (
+            "fold", "n_train", "n_test", "n_positive",
+            *(f"threshold[{g}]" for g in names),
+            "tuning_objective", "objective", "optimism", "default_objective",
+            *(m.name for m in shown), *(f"{c.metric.name}_gap" for c in gaps),
+        )
+    }  # fmt: skip
+    totals = np.zeros(4)
+    for k, ((train, test), (model, scores, method)) in enumerate(zip(splits, results, strict=True)):
+        cut = cuts[k]
+        try:
+            flags = group_flags(cut, scores, labels[test], model.fallback)  # type: ignore[arg-type]
+        except CutpointsError as exc:  # an unseen group: name the fold too
+            if exc.args and isinstance(exc.args[0], str):
+                note = f"in outer fold {k} of {len(splits)} ({len(test)} test rows)"
+                exc.args = (f"{exc.args[0]} [{note}]", *exc.args[1:])
+            raise
+        w = np.ones(len(test)) if weights is None else weights[test].astype(np.float64)
+        positive = y[test] == tuning.pos_label
+        counts = _counts(flags, positive, w)
+        totals += counts
+        values = _metrics_of(counts, [objective, *shown])
+        tuned = float(cut.score)
+        curve = tuning.curve(y[test], scores, None if weights is None else weights[test])
+        table["fold"].append(k)
+        table["n_train"].append(len(train))
+        table["n_test"].append(len(test))
+        table["n_positive"].append(float(counts[0] + counts[3]))
+        for g in names:
+            table[f"threshold[{g}]"].append(cut.thresholds.get(g, math.nan))
+        table["tuning_objective"].append(tuned)
+        table["objective"].append(values[objective.name])
+        table["optimism"].append((tuned - values[objective.name]) * (1 if maximize else -1))
+        default = curve.metrics_at(default_threshold(method), [objective])[objective.name]
+        table["default_objective"].append(default)
+        for m in shown:
+            table[m.name].append(values[m.name])
+        for c in gaps:
+            table[f"{c.metric.name}_gap"].append(
+                _test_gap(c.metric, flags, positive, w, labels[test])
+            )
+    folds: dict[str, np.ndarray] = {
+        key: np.array(vals, dtype=np.int64 if key in ("fold", "n_train", "n_test") else float)
+        for key, vals in table.items()
+    }
+    summary = {
+        key: _summary(vals.astype(np.float64)) for key, vals in folds.items() if key != "fold"
+    }
+    pooled = dict(zip(("tp", "fp", "tn", "fn"), totals.tolist(), strict=True))
+    pooled |= _metrics_of(totals, [objective, *shown])
+    thresholds = np.column_stack([folds[f"threshold[{g}]"] for g in names])
+    spreads = {}
+    for g in names:
+        spread = _summary(folds[f"threshold[{g}]"])
+        spreads[g] = spread | {"range": spread["max"] - spread["min"]}
+    return CrossValidationResult(
+        metric=objective.name,
+        maximize=maximize,
+        folds=folds,
+        summary=summary,
+        pooled=pooled,
+        thresholds=thresholds,
+        threshold_spread={},
+        groups=names,
+        group_threshold_spread=spreads,
+    )
+
+
+def _counts(flags: np.ndarray, positive: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """Weighted (tp, fp, tn, fn)."""
+    return np.array(
+        [
+            math.fsum(w[flags & positive]),
+            math.fsum(w[flags & ~positive]),
+            math.fsum(w[~flags & ~positive]),
+            math.fsum(w[~flags & positive]),
+        ]
+    )
+
+
+def _metrics_of(counts: np.ndarray, metrics: list[Any]) -> dict[str, float]:
+    with np.errstate(all="ignore"):  # an undefined metric is NaN, as on a curve
+        return {m.name: float(m(*(np.array([c]) for c in counts))[0]) for m in metrics}
+
+
+def _test_gap(
+    metric: Any, flags: np.ndarray, positive: np.ndarray, w: np.ndarray, labels: np.ndarray
+) -> float:
+    """Largest minus smallest ``metric`` over the groups of a test fold (NaN if any
+    group's is undefined, as ``GroupCutpoint.gap``)."""
+    values = []
+    for g in dict.fromkeys(labels.tolist()):
+        rows = labels == g
+        values.append(_metrics_of(_counts(flags[rows], positive[rows], w[rows]), [metric]))
+    per_group = [v[metric.name] for v in values]
+    if any(math.isnan(v) for v in per_group):
+        return math.nan
+    return max(per_group) - min(per_group)
 
 
 class _CutpointScorer:

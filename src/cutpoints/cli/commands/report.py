@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
-from .._console import handle_errors, print_json, stdout_console
+from .._console import handle_errors, print_json, status, stdout_console
+from .._groups import GroupOpt, ModeOpt
 from .._options import (
     BootstrapOpt,
     ConstraintOpt,
@@ -38,6 +40,8 @@ EPILOG = """\
   cutpoints report scores.parquet -l y -s p -m recall -c "precision>=0.8" -b 500 -o r.html
 
   cutpoints report "data/*.parquet" -l y -s p -o report.html
+
+  cutpoints report scores.csv -l y -s p --group region --mode joint -m tp -c "flagged<=500"
 """
 
 
@@ -57,6 +61,8 @@ def report(
     bootstrap: BootstrapOpt = 0,
     force_large: ForceLargeOpt = False,
     json_: JsonOpt = False,
+    group: GroupOpt = None,
+    mode: ModeOpt = "independent",
 ) -> None:
     """Write a self-contained interactive HTML report (works offline).
 
@@ -68,6 +74,9 @@ def report(
     FILE may be a directory or a glob of Parquet/CSV files; those, and files over 256 MB,
     are streamed. A big input gives a binned curve: the page says which thresholds have
     exact counts (score-bin edges and every score of the bins that matter).
+
+    With --group: one threshold per group (--mode independent or joint) and the
+    per-group section after the pooled rows' page.
     """
     opts = TuneOptions(
         data=DataOptions(file, label, score, weight, pos_label, rule),
@@ -79,6 +88,9 @@ def report(
         extra=(("--title", title),),
     )
     out = html_output(output, "--output", [file])
+    if group is not None or mode != "independent":
+        _report_groups(opts, group, mode, out, title, json_)
+        return
     opts.check_bootstrap()
     parse_selection(opts)
     tuned = tune_data(opts, progress=not json_)
@@ -86,5 +98,28 @@ def report(
     if json_:
         cut = tuned.cut
         print_json({"report": out.path, "threshold": cut.threshold, "metric": str(cut.metric)})
+        return
+    stdout_console().print(f"Wrote the report to {out.path}", soft_wrap=True)
+
+
+def _report_groups(
+    opts: TuneOptions, group: str | None, mode: str, out: Any, title: str | None, json_: bool
+) -> None:
+    """``report --group``: the report with the per-group section (see ``tune --group``)."""
+    import dataclasses
+
+    from .._groups import check_group_options, choose_groups, group_flags, group_report
+    from .._outputs import write_text
+
+    name = check_group_options(group, mode, {"--bootstrap": opts.bootstrap > 0})
+    result, read, _ = choose_groups(opts, name, mode, None)
+    extra = (*group_flags(name, mode, []), *opts.extra)
+    command = dataclasses.replace(opts, extra=extra).command_line("report", out.path)
+    with status("writing the report"):
+        write_text(out, group_report(result, read, opts, None, command, title=title))
+    if json_:
+        print_json({"report": out.path, "thresholds": [
+            {"group": g, "threshold": t} for g, t in result.thresholds.items()
+        ], "metric": result.metric.name, "mode": result.mode})  # fmt: skip
         return
     stdout_console().print(f"Wrote the report to {out.path}", soft_wrap=True)

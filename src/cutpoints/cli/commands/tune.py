@@ -11,7 +11,7 @@ import typer
 
 from .._band import BandOptions, print_band, tune_band, write_band_outputs
 from .._console import handle_errors, print_json, status, stdout_console
-from .._groups import GroupOpt, ModeOpt, tune_groups
+from .._groups import GroupOpt, GroupOutputs, ModeOpt, tune_groups
 from .._options import (
     AbstainCostOpt,
     AbstainRateOpt,
@@ -95,6 +95,8 @@ EPILOG = """\
   cutpoints tune scores.csv -l y -s p --group region --save cuts.json
 
   cutpoints tune scores.csv -l y -s p -g region --mode joint -m tp -c "flagged<=5000"
+
+  cutpoints tune scores.csv -l y -s p -g region --report groups.html --plot groups.png
 """
 
 
@@ -181,7 +183,9 @@ def tune(
     review, exact over every pair of thresholds.
 
     With --group: one threshold per group (--mode independent or joint), a per-group
-    table, and --save writes them all.
+    table; --save writes them all, --report adds the per-group section to the report,
+    --plot draws every group's curve and the rows each flags, and --value works as
+    without groups (the JSON output splits the value by outcome, overall and per group).
     """
     band = BandOptions(reject, coverage, abstain_rate, max_abstained, abstain_cost)  # type: ignore[arg-type]
     opts = TuneOptions(
@@ -196,9 +200,10 @@ def tune(
     outputs = TuneOutputs.check(file, save, report, plot)
     outputs = dataclasses.replace(outputs, save_curve=save_curve)
     if group is not None or mode != "independent":  # one threshold per group
-        refused = {"--reject": band.wanted, "--value": bool(value), "--bootstrap": bootstrap > 0}
-        refused |= {"--report": report is not None, "--plot": plot is not None}
-        tune_groups(opts, group, mode, outputs.save, json_, refused)
+        refused = {"--reject": band.wanted, "--bootstrap": bootstrap > 0}
+        values = None if not value else (list(value), _value_spec(value, 0))
+        files = GroupOutputs(outputs.save, outputs.report, outputs.plot)
+        tune_groups(opts, group, mode, files, json_, refused, values)
         return
     if band.wanted:
         _tune_band(opts, band, outputs, json_)
