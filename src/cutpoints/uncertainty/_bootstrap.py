@@ -191,23 +191,25 @@ def _check_failures(status: npt.NDArray[np.str_], task: _Task) -> None:
         )
 
 
-def _check_values_options(
-    y_true: Any, y_score: Any, sample_weight: Any, groups: Any, method: Any, select: Any
-) -> None:
-    """Per-row values are resampled by the multinomial bootstrap, point selection only."""
+def _check_values_options(y_true: Any, y_score: Any, sample_weight: Any, groups: Any) -> None:
+    """Per-row values are resampled with arrays in memory (multinomial or Poisson);
+    a scan carries its own (``cp.scan(..., values=...)``)."""
     from .._api import _is_dask
 
     if groups is not None:
         msg = "'values' cannot be combined with 'groups' in bootstrap() yet (got both)"
         raise InvalidParameterError(msg)
-    if method == "poisson" or y_score is None or _is_dask(y_true, y_score, sample_weight):
+    if y_score is None:
         msg = (
-            "'values' needs method='multinomial' on arrays in memory: Poisson resamples "
-            f"of per-row values are not available (got method={method!r})"
+            "'values' of a streamed source are given to the source: "
+            "cp.scan(..., values={...}) (got values= beside a source)"
         )
         raise InvalidParameterError(msg)
-    if select == "lower_bound":
-        msg = "'values' works with select='point' only (got select='lower_bound')"
+    if _is_dask(y_true, y_score, sample_weight):
+        msg = (
+            "'values' is not supported with Dask arrays yet (got Dask arrays); write them "
+            "to Parquet and use cp.scan(..., values=...)"
+        )
         raise InvalidParameterError(msg)
 
 
@@ -303,9 +305,11 @@ def bootstrap(
     values : mapping of outcome to float or array-like, optional
         Per-row values, as for :func:`find_cutpoint` (``metric="value"``, a
         ``"value >= x"`` constraint, and ``metrics["value"]`` whatever the objective).
-        A drawn row contributes its ``weight * value`` once per draw, as it contributes
-        its weight to the counts; the tables then hold ``"value"``, with its intervals.
-        Multinomial resamples only, with ``select="point"``.
+        A drawn row contributes its ``weight * value`` once per draw (``k`` times its
+        ``weight * value`` for a Poisson weight ``k``), as it contributes its weight to
+        the counts; the tables then hold ``"value"``, with its intervals and bands.
+        ``select="lower_bound"`` then maximizes the lower bound of the total value. A
+        streamed source carries its own values (``cp.scan(..., values=...)``).
 
     Returns
     -------
@@ -336,8 +340,8 @@ def bootstrap(
     >>> sorted(res.bands(metrics=["f1"]).columns)
     ['metric', 'p2.5', 'p50', 'p97.5', 'threshold']
     """
-    if values is not None:  # per-row values: multinomial resamples in memory only
-        _check_values_options(y_true, y_score, sample_weight, groups, method, select)
+    if values is not None:  # per-row values: with arrays in memory
+        _check_values_options(y_true, y_score, sample_weight, groups)
     if groups is not None:  # one threshold per group: cutpoints.groups (issue #12)
         from ..groups._bootstrap import bootstrap_groups
 
@@ -387,7 +391,7 @@ def bootstrap(
             y_true, y_score, metric=metric, constraints=constraints, ties=ties, rule=rule,
             sample_weight=sample_weight, pos_label=pos_label, maximize=maximize,
             n_resamples=n_resamples, confidence=confidence, random_state=random_state,
-            n_jobs=n_jobs, show_progress=progress,
+            n_jobs=n_jobs, show_progress=progress, values=values,
         )  # fmt: skip
     stratified = True if stratified is None else stratified
     # --- end of dispatch

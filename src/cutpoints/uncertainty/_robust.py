@@ -51,7 +51,10 @@ def choose_lower_bound(
     candidates = np.union1d(top, seen[full.feasible[seen]]).astype(np.int64)
     c = map_batches(replay_batch, plan, candidates, result._seeds, result._n_jobs, advance)
     n_pos, n_neg = c["n_pos"][:, None], c["n_neg"][:, None]
-    values = objective(c["tp"], c["fp"], n_neg - c["fp"], n_pos - c["tp"])
+    # Per-row values: each resample's total value at every candidate ("value" column).
+    extra = {k: c[k] for k in ("value",) if k in c}
+    columns = {name: extra[name] for name in objective.columns}
+    values = objective(c["tp"], c["fp"], n_neg - c["fp"], n_pos - c["tp"], **columns)
     q = 100 * (1 - result.confidence) if maximize else 100 * result.confidence
     bound = quantiles(values, (q,), axis=0)[0]
     key = np.where(np.isnan(bound), -np.inf, bound if maximize else -bound)
@@ -72,9 +75,12 @@ def choose_lower_bound(
         score=choice.best_value,
         optimal_thresholds=tuple(float(t) for t in curve.thresholds[choice.optimal_indices]),
     )
+    at = {k: v[:, j] for k, v in extra.items()}
     result.at_threshold = metric_values(
-        report, c["tp"][:, j], c["fp"][:, j], c["n_pos"], c["n_neg"]
+        report, c["tp"][:, j], c["fp"][:, j], c["n_pos"], c["n_neg"], columns=at
     )
+    if at:
+        result._columns["at_threshold"] = at
 
 
 def find_cutpoint_robust(
@@ -94,6 +100,7 @@ def find_cutpoint_robust(
     random_state: Any = None,
     n_jobs: int | None = None,
     progress: bool | None = None,
+    values: Any = None,
 ) -> Cutpoint:
     """The threshold maximizing a lower confidence bound of ``metric`` (not its estimate).
 
@@ -101,7 +108,9 @@ def find_cutpoint_robust(
     :func:`bootstrap`'s, which says how the bound and the candidates are defined. Among
     the candidates whose bound is best, the threshold is chosen as
     :func:`find_cutpoint` chooses: by the full-data value, then by ``ties``.
-    ``optimal_thresholds`` lists the candidates tied on both.
+    ``optimal_thresholds`` lists the candidates tied on both. With per-row ``values``
+    and ``metric="value"``, it is the threshold whose lower bound of the total value is
+    best.
 
     Examples
     --------
@@ -131,4 +140,5 @@ def find_cutpoint_robust(
         random_state=random_state,
         n_jobs=n_jobs,
         progress=progress,
+        values=values,
     ).cutpoint

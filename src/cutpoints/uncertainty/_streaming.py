@@ -46,6 +46,16 @@ bits follow the batches, as in any streaming sum.
 
 An objective that declares no monotonicity (MCC, kappa) cannot bound a cell: every row
 is refined, so memory grows with the data (the guide says so).
+
+Per-row values (``values=``, or a scan's): the batches carry each value column
+(``weight * value`` on its outcome's class) and each row's flag gain split in its
+positive and negative part (:class:`ValueSpec`). The counting pass sums ``k * column``
+per resample and cell (and the column over the rows with ``k > 0``, for the out-of-bag
+value), the refining pass keeps the refined rows' columns, and each resample's table
+carries the ``"value"`` column summed from the same items as its counts. The drawn
+gains bound the total value inside a cell, as the histogram engine bounds a bin
+(:func:`cutpoints.engines._histogram.bins_to_refine`), so ``metric="value"`` and
+``"value >= x"`` constraints refine a few cells too.
 """
 
 from __future__ import annotations
@@ -62,16 +72,17 @@ import numpy.typing as npt
 
 from .._counts import Counts
 from .._metrics import BoundMetric
-from ..engines._histogram import _floats, _keys_of  # one definition of the key order
+from .._values import OUTCOMES, RowValues, ValueCurve, check_values, value_curve
+from ..engines._histogram import _floats, _keys_of, bins_to_refine  # the engine's definitions
 from ..engines._source import Batch, BatchSource, SourceSummary
 from ..errors import InvalidInputError, InvalidParameterError
 from ..selection import Constraint, select_rows
-from ..selection._kernel import block_bounds, may_reach
 from ._result import STATUS, BootstrapResult, metric_values
 
 __all__ = [
     "ArrayBatches",
     "PoissonBootstrapResult",
+    "ValueSpec",
     "bootstrap_poisson",
     "poisson_weights",
     "resample_keys",
@@ -241,13 +252,103 @@ def poisson_weights(
     return out
 
 
+# ---------------------------------------------------------------------------- values
+_POSITIVE = {"tp": True, "fp": False, "fn": True, "tn": False}
+
+
+@dataclass(frozen=True)
+class ValueSpec:
+    """Per-row values (``values=``) as the streamed bootstrap carries them.
+
+    A batch's ``extra`` rows are, in order: one column per outcome in ``names``
+    (``weight * value`` on the rows of the outcome's class, 0 on the others), then the
+    positive and the negative part of each row's flag gain (the layout of
+    :func:`cutpoints._scan.value_table`). Outcomes not in ``names`` are scalars (in
+    ``scalars``): their value is the scalar times a count. Every total of the value is
+    then a sum of these columns, re-weighted by the Poisson draws like the counts.
+    """
+
+    names: tuple[str, ...]
+    scalars: dict[str, float]
+
+    @property
+    def n_columns(self) -> int:
+        """How many value columns (the gains follow them in ``extra``)."""
+        return len(self.names)
+
+    def curve(self, tp: Any, fp: Any, sums: Sequence[Any], n_pos: Any, n_neg: Any) -> ValueCurve:
+        """The value column of rows with counts ``tp, fp`` and the value columns'
+        sums ``sums`` over their flagged rows; the last row must flag every row."""
+        return value_curve(
+            RowValues(self.scalars),
+            tp,
+            fp,
+            list(self.names),
+            [np.asarray(s, dtype=np.float64) for s in sums],
+            n_positive=n_pos,
+            n_negative=n_neg,
+        )
+
+    def at(self, tp: Any, fp: Any, sums: Sequence[Any]) -> FloatArray:
+        """The total value at some rows: ``tp``, ``fp`` and each column's sums hold one
+        entry per row, then one more for "flag everything" (the class totals and each
+        column's total), which is not returned."""
+        tp, fp = np.asarray(tp), np.asarray(fp)
+        column = self.curve(tp, fp, sums, tp[-1], fp[-1])
+        return column[slice(0, len(tp) - 1)]
+
+    def outcome_values(
+        self, extra: FloatArray, is_pos: BoolArray, flagged: BoolArray, weight: FloatArray
+    ) -> FloatArray:
+        """Each row's ``weight * value`` of its outcome (tp, fp, fn or tn) when the rows
+        in ``flagged`` are flagged (the jackknife removes it from the total)."""
+        out = np.zeros(len(is_pos), dtype=np.float64)
+        for key in OUTCOMES:
+            mine = (is_pos == _POSITIVE[key]) & (flagged == (key in ("tp", "fp")))
+            if key in self.names:
+                out[mine] = extra[self.names.index(key)][mine]
+            elif key in self.scalars:
+                out[mine] = self.scalars[key] * weight[mine]
+        return out
+
+    @classmethod
+    def of_rows(
+        cls, row_values: RowValues, is_pos: BoolArray, weight: Weights
+    ) -> tuple[ValueSpec, FloatArray]:
+        """The spec and the ``extra`` table of in-memory rows (``(k + 2, n)``)."""
+        names = tuple(k for k, v in row_values.entries.items() if isinstance(v, np.ndarray))
+        scalars = {
+            k: float(v) for k, v in row_values.entries.items() if not isinstance(v, np.ndarray)
+        }
+        extra = np.zeros((len(names) + 2, len(is_pos)), dtype=np.float64)
+        for j, key in enumerate(names):
+            mask = is_pos if _POSITIVE[key] else ~is_pos
+            np.copyto(extra[j], np.where(mask, row_values.entries[key], 0.0))
+            if weight is not None:
+                extra[j] *= weight
+        gain = row_values.flag_gain(is_pos, weight)
+        np.maximum(gain, 0.0, out=extra[-2])
+        np.minimum(gain, 0.0, out=extra[-1])
+        return cls(names, scalars), extra
+
+    @classmethod
+    def of_named(cls, spec: Any) -> ValueSpec:
+        """The spec of a scan's parsed values (outcome -> number or ``(sign, column)``)."""
+        names = tuple(k for k in OUTCOMES if isinstance(spec.get(k), tuple))
+        scalars = {
+            k: float(v) for k, v in spec.items() if not isinstance(v, tuple) and float(v) != 0.0
+        }
+        return cls(names, scalars)
+
+
 # ---------------------------------------------------------------------------- sources
 class ArrayBatches(BatchSource):
     """In-memory columns streamed in batches of ``batch_rows`` rows (views, no copies).
 
     A :class:`cutpoints.engines._source.BatchSource`, like a scan of files: the batches
     carry global row offsets, so the resamples are those of the same rows in files.
-    ``score`` is as the engine sees it (negated for ``rule="<="``).
+    ``score`` is as the engine sees it (negated for ``rule="<="``); ``extra`` the
+    per-row value columns (see :class:`ValueSpec`), or None.
     """
 
     def __init__(
@@ -258,12 +359,14 @@ class ArrayBatches(BatchSource):
         *,
         batch_rows: int = BATCH_ROWS,
         threads: int | None = None,
+        extra: FloatArray | None = None,
     ) -> None:
         self.score = score
         self.is_positive = np.asarray(is_positive, dtype=bool)
         self.weight = weight
         self.batch_rows = int(batch_rows)
         self.threads = threads
+        self.extra = extra
 
     def batches(self, pass_name: str = "pass") -> Iterator[Batch]:
         """The batches, in row order."""
@@ -272,7 +375,8 @@ class ArrayBatches(BatchSource):
         for a in range(0, n, size):
             b = min(a + size, n)
             w = None if self.weight is None else self.weight[a:b]
-            yield Batch(self.score[a:b], self.is_positive[a:b], w, None, a)
+            extra = None if self.extra is None else self.extra[:, a:b]
+            yield Batch(self.score[a:b], self.is_positive[a:b], w, extra, a)
 
     def summary(self) -> SourceSummary:
         """Rows, score range and the weights' kind."""
@@ -284,6 +388,7 @@ class ArrayBatches(BatchSource):
             weighted=w is not None,
             integer_weights=w is not None and w.dtype.kind in "iu",
             zero_weights=w is not None and n > 0 and not w.min() > 0,
+            n_extra=0 if self.extra is None else len(self.extra),
         )
 
 
@@ -301,6 +406,20 @@ def _map_reduce(
         )
         raise InvalidParameterError(msg)
     return source.map_reduce(task, combine, pass_name=pass_name)
+
+
+def _extra(batch: Any, values: ValueSpec | None) -> FloatArray | None:
+    """A batch's value columns and gains (``(k + 2, rows)``), or None without values."""
+    if values is None:
+        return None
+    extra = batch.extra
+    if extra is None or len(extra) != values.n_columns + 2:
+        msg = (
+            "this source does not pass its per-row values to the streamed bootstrap "
+            f"(a batch of {type(batch).__name__} came without its value columns)"
+        )
+        raise InvalidParameterError(msg)
+    return np.asarray(extra, dtype=np.float64)
 
 
 def _columns(batch: Any) -> tuple[FloatArray, BoolArray, Weights, int]:
@@ -398,9 +517,15 @@ def _layout(source: Any, summary: SourceSummary, n_cells: int) -> Layout:
     return Layout.from_sample(sample, low, high, n_cells)
 
 
-def resample_bits(n_resamples: int, n_rows: int) -> int:
-    """Cell bits for the resample tables: within :data:`TABLE_BYTES`, and ~n/4 cells."""
-    by_memory = int(math.log2(max(TABLE_BYTES // (16 * n_resamples), 1)))
+def resample_bits(n_resamples: int, n_rows: int, n_values: int = -1) -> int:
+    """Cell bits for the resample tables: within :data:`TABLE_BYTES`, and ~n/4 cells.
+
+    ``n_values``: how many value columns (per-row values; -1 without them), whose
+    per-resample tables (``2 * n_values + 2`` numbers a cell) count against the same
+    budget as the counts' two.
+    """
+    per_cell = 16 + (0 if n_values < 0 else 8 * (2 * n_values + 2))
+    by_memory = int(math.log2(max(TABLE_BYTES // (per_cell * n_resamples), 1)))
     by_rows = max(1, n_rows // 4).bit_length()
     return max(MIN_BITS, min(MAX_BITS, by_memory, by_rows))
 
@@ -415,6 +540,10 @@ class _Tables:
     drawn: np.ndarray  # (B, 2 * C): sum of k * w per cell and class
     inbag: np.ndarray  # (B, 2 * C): sum of w over the rows with k > 0
     present: IntArray | None  # (B, C): rows with k > 0 (only when weights hold zeros)
+    # Per-row values (m value columns): None without them.
+    value_full: FloatArray | None = None  # (m, C): each column's sum per cell
+    value_drawn: FloatArray | None = None  # (B, m + 2, C): sum of k * column (and gains)
+    value_inbag: FloatArray | None = None  # (B, m, C): sum of the column where k > 0
 
     def __iadd__(self, other: _Tables) -> _Tables:
         self.full += other.full
@@ -423,6 +552,10 @@ class _Tables:
         self.inbag += other.inbag
         if self.present is not None and other.present is not None:
             self.present += other.present
+        for name in ("value_full", "value_drawn", "value_inbag"):
+            mine, theirs = getattr(self, name), getattr(other, name)
+            if mine is not None and theirs is not None:
+                mine += theirs
         return self
 
 
@@ -437,15 +570,20 @@ class _Plan:
     keys: KeyArray  # (B,): one key per resample
     dtype: type
     any_zero: bool
+    values: ValueSpec | None = None
 
     def empty(self) -> _Tables:
         c, b = self.layout.n_cells, len(self.keys)
+        m = -1 if self.values is None else self.values.n_columns
         return _Tables(
             np.zeros(2 * c, dtype=self.dtype),
             np.zeros(c, dtype=np.int64),
             np.zeros((b, 2 * c), dtype=self.dtype),
             np.zeros((b, 2 * c), dtype=self.dtype),
             np.zeros((b, c), dtype=np.int64) if self.any_zero else None,
+            None if m < 0 else np.zeros((m, c)),
+            None if m < 0 else np.zeros((b, m + 2, c)),
+            None if m < 0 else np.zeros((b, m, c)),
         )
 
 
@@ -473,8 +611,14 @@ def _poisson_loop(  # pragma: no cover - compiled
     inbag: Any,
     present: Any,
     count_present: bool,
+    extra: Any,
+    value_drawn: Any,
+    value_inbag: Any,
+    n_values: int,
+    with_values: bool,
 ) -> None:
-    """Add each resample's draws of rows ``start ..`` to its tables (see _Count)."""
+    """Add each resample's draws of rows ``start ..`` to its tables (see _Count); with
+    values, each row's ``k * extra`` (and ``extra`` where ``k > 0``) to its cell's."""
     gamma = np.uint64(0x9E3779B97F4A7C15)
     m1 = np.uint64(0xBF58476D1CE4E5B9)
     m2 = np.uint64(0x94D049BB133111EB)
@@ -503,6 +647,12 @@ def _poisson_loop(  # pragma: no cover - compiled
                 inbag[b, s] += 1
             if count_present:
                 present[b, cell[i]] += 1
+            if with_values:
+                c = cell[i]
+                for j in range(extra.shape[0]):
+                    value_drawn[b, j, c] += k * extra[j, i]
+                for j in range(n_values):
+                    value_inbag[b, j, c] += extra[j, i]
 
 
 def _compiled_loop() -> Callable[..., Any] | None:
@@ -535,15 +685,24 @@ class _Count:
     def __call__(self, batch: Any) -> _Tables:
         acc = self.plan.empty()
         score, is_pos, w, start = _columns(batch)
+        extra = _extra(batch, self.plan.values)
         loop = _compiled_loop() if self.compiled else None
         for a in range(0, len(score), _CHUNK):
             b = min(a + _CHUNK, len(score))
             chunk = (score[a:b], is_pos[a:b], None if w is None else w[a:b], start + a)
+            part = None if extra is None else np.ascontiguousarray(extra[:, a:b])
             if loop is None:
-                self._chunk(acc, *chunk)
+                self._chunk(acc, *chunk, part)
             else:
-                self._compiled_chunk(loop, acc, *chunk)
+                self._compiled_chunk(loop, acc, *chunk, part)
         return acc
+
+    @staticmethod
+    def _value_full(acc: _Tables, cell: IntArray, extra: FloatArray, c: int) -> None:
+        """Each value column's sum per cell (every row, drawn or not)."""
+        assert acc.value_full is not None
+        for j in range(len(acc.value_full)):
+            acc.value_full[j] += np.bincount(cell, weights=extra[j], minlength=c)
 
     def _cells(
         self, acc: _Tables, score: FloatArray, is_pos: BoolArray, w: Weights
@@ -557,14 +716,38 @@ class _Count:
         return cell, slot, wf
 
     def _chunk(
-        self, acc: _Tables, score: FloatArray, is_pos: BoolArray, w: Weights, start: int
+        self,
+        acc: _Tables,
+        score: FloatArray,
+        is_pos: BoolArray,
+        w: Weights,
+        start: int,
+        extra: FloatArray | None = None,
     ) -> None:
         plan = self.plan
         m, c = len(score), plan.layout.n_cells
         cell, slot, wf = self._cells(acc, score, is_pos, w)
         counters = _counters(np.arange(start, start + m, dtype=np.int64))
         z, tmp = np.empty(m, dtype=np.uint64), np.empty(m, dtype=np.uint64)
+        if extra is not None:
+            self._value_full(acc, cell, extra, c)
+            n_values = len(extra) - 2
         for i, key in enumerate(plan.keys):
+            if extra is not None:
+                # Per-row values: each column re-weighted by the same draws as the counts.
+                k = _draw(counters, key, z, tmp)
+                drawn = k > 0
+                ones = np.ones(m) if wf is None else wf
+                self._add_draws(acc, i, cell, slot, k, drawn, ones, c)
+                assert acc.value_drawn is not None
+                assert acc.value_inbag is not None
+                for j in range(len(extra)):
+                    acc.value_drawn[i, j] += np.bincount(cell, weights=k * extra[j], minlength=c)
+                for j in range(n_values):
+                    acc.value_inbag[i, j] += np.bincount(
+                        cell, weights=drawn * extra[j], minlength=c
+                    )
+                continue
             if wf is None:
                 # One bincount sums k (low 32 bits) and the rows drawn (high bits).
                 v = np.bincount(slot, weights=_packed_draw(counters, key, z, tmp), minlength=2 * c)
@@ -573,13 +756,25 @@ class _Count:
                 acc.inbag[i] += high.astype(np.int64)
                 continue
             k = _draw(counters, key, z, tmp)
-            drawn = k > 0
-            acc.drawn[i] += np.bincount(slot, weights=k * wf, minlength=2 * c).astype(plan.dtype)
-            acc.inbag[i] += np.bincount(slot, weights=drawn * wf, minlength=2 * c).astype(
-                plan.dtype
-            )
-            if acc.present is not None:
-                acc.present[i] += np.bincount(cell, weights=drawn, minlength=c).astype(np.int64)
+            self._add_draws(acc, i, cell, slot, k, k > 0, wf, c)
+
+    def _add_draws(
+        self,
+        acc: _Tables,
+        i: int,
+        cell: IntArray,
+        slot: IntArray,
+        k: npt.NDArray[np.uint8],
+        drawn: BoolArray,
+        wf: FloatArray,
+        c: int,
+    ) -> None:
+        """Resample ``i``'s weighted counts of one chunk (draws ``k``, weights ``wf``)."""
+        dtype = self.plan.dtype
+        acc.drawn[i] += np.bincount(slot, weights=k * wf, minlength=2 * c).astype(dtype)
+        acc.inbag[i] += np.bincount(slot, weights=drawn * wf, minlength=2 * c).astype(dtype)
+        if acc.present is not None:
+            acc.present[i] += np.bincount(cell, weights=drawn, minlength=c).astype(np.int64)
 
     def _compiled_chunk(
         self,
@@ -589,6 +784,7 @@ class _Count:
         is_pos: BoolArray,
         w: Weights,
         start: int,
+        extra: FloatArray | None = None,
     ) -> None:
         cell, slot, wf = self._cells(acc, score, is_pos, w)
         exact = wf is None or self.plan.dtype is np.int64
@@ -597,13 +793,31 @@ class _Count:
         inbag = acc.inbag if exact else np.zeros_like(acc.inbag)
         weight: Any = np.zeros(0) if w is None else w if exact else wf
         present = acc.present if acc.present is not None else np.zeros((0, 0), np.int64)
+        with_values = extra is not None
+        if extra is not None:
+            assert acc.value_drawn is not None
+            assert acc.value_inbag is not None
+            self._value_full(acc, cell, extra, self.plan.layout.n_cells)
+            value_drawn = np.zeros_like(acc.value_drawn)  # per chunk, as bincount sums
+            value_inbag = np.zeros_like(acc.value_inbag)
+        else:
+            extra, value_drawn, value_inbag = np.zeros((0, 0)), _NO_TABLE, _NO_TABLE
         loop(
             slot, cell, weight, w is not None, start, self.plan.keys, _THRESHOLDS, _TABLE,
             drawn, inbag, present, acc.present is not None,
+            extra, value_drawn, value_inbag, len(extra) - 2, with_values,
         )  # fmt: skip
         if not exact:
             acc.drawn += drawn
             acc.inbag += inbag
+        if with_values:
+            assert acc.value_drawn is not None
+            assert acc.value_inbag is not None
+            acc.value_drawn += value_drawn
+            acc.value_inbag += value_inbag
+
+
+_NO_TABLE = np.zeros((0, 0, 0))
 
 
 def _count_pass(source: Any, plan: _Plan, n_rows: int, compiled: bool | None = None) -> _Tables:
@@ -621,29 +835,22 @@ def candidate_cells(
     constraints: Sequence[Constraint],
     *,
     maximize: bool,
+    gains: tuple[FloatArray, FloatArray] | None = None,
 ) -> BoolArray | None:
     """Cells that may hold an optimal row or a tied optimum; None: every cell.
 
     ``edges`` has one row per cell edge (row 0 flags nothing; cell ``j`` lies between
     rows ``j`` and ``j + 1``). The best edge row's value is one the optimum attains or
     beats, so a cell is kept when each constraint could hold in it and the objective
-    could reach that value there (the histogram engine's rule, without runners-up).
+    could reach that value there: the histogram engine's rule
+    (:func:`cutpoints.engines._histogram.bins_to_refine`), without runners-up.
+    ``gains`` (per cell, the drawn sums of the positive and negative parts of the
+    rows' flag gains) bound the metric ``"value"``; ``edges`` then has its ``"value"``
+    column.
     """
-    n = len(edges.tp) - 1
-    lower = np.arange(n, dtype=np.int64)
-    upper = lower + 1
-    best = block_bounds(edges, lower, upper, objective, maximize=maximize)
-    if best is None:
-        return None
-    keep = np.ones(n, dtype=bool)
-    for con in constraints:
-        bound = block_bounds(edges, lower, upper, con.metric, maximize=con.wants_large)
-        if bound is not None:
-            keep &= may_reach(bound, con.bound, maximize=con.wants_large)
-    selection = select_rows(edges, objective, tuple(constraints), maximize=maximize)
-    if selection.ok:
-        keep &= may_reach(best, selection.best_value, maximize=maximize)
-    return keep
+    return bins_to_refine(
+        edges, objective, constraints, maximize=maximize, n_runners_up=0, gains=gains
+    )
 
 
 @dataclass(frozen=True)
@@ -665,6 +872,7 @@ def _resample_cells(
     objective: BoundMetric,
     constraints: Sequence[Constraint],
     maximize: bool,
+    values: ValueSpec | None = None,
 ) -> _Resample:
     drawn = tables.drawn[i]
     pos_all, neg_all = drawn[1::2], drawn[0::2]
@@ -680,9 +888,17 @@ def _resample_cells(
     if n_pos > 0 and n_neg > 0:
         tp = np.concatenate(([pos.dtype.type(0)], np.cumsum(pos)))
         fp = np.concatenate(([neg.dtype.type(0)], np.cumsum(neg)))
-        keep = candidate_cells(
-            Counts(tp, fp, n_pos, n_neg), objective, constraints, maximize=maximize
-        )
+        edges = Counts(tp, fp, n_pos, n_neg)
+        gains = None
+        if values is not None:  # the value at each edge, and the gains per cell
+            assert tables.value_drawn is not None
+            drawn_v = tables.value_drawn[i][:, cells]
+            m = values.n_columns
+            sums = [np.concatenate(([0.0], np.cumsum(drawn_v[j]))) for j in range(m)]
+            column = values.curve(tp, fp, sums, n_pos, n_neg)
+            edges = Counts(tp, fp, n_pos, n_neg, columns={"value": column})
+            gains = (drawn_v[m], drawn_v[m + 1])
+        keep = candidate_cells(edges, objective, constraints, maximize=maximize, gains=gains)
         chosen = cells if keep is None else cells[keep]
         refine[chosen] = True
         refine &= ~single_key  # a cell of one key is its own (edge) row
@@ -699,6 +915,7 @@ class _Rows:
     is_positive: BoolArray
     weight: Weights
     index: IntArray
+    extra: FloatArray | None = None  # (m, rows): the value columns (per-row values)
 
 
 @dataclass(frozen=True)
@@ -707,27 +924,36 @@ class _Collect:
 
     layout: Layout
     wanted: BoolArray
+    values: ValueSpec | None = None
 
     def __call__(self, batch: Any) -> list[tuple[Any, ...]]:
         score, is_pos, w, start = _columns(batch)
+        extra = _extra(batch, self.values)
         if not len(score):
             return []
         keys = _keys_of(score)
         take = np.flatnonzero(self.wanted[self.layout.cells(keys)])
         if not take.size:
             return []
-        return [(keys[take], is_pos[take], None if w is None else w[take], take + start)]
+        picked = None if extra is None else extra[: len(extra) - 2, take]
+        return [(keys[take], is_pos[take], None if w is None else w[take], take + start, picked)]
 
 
-def _collect_pass(source: Any, layout: Layout, wanted: BoolArray) -> _Rows:
-    parts = _map_reduce(source, _Collect(layout, wanted), _add, "bootstrap: refine") or []
+def _collect_pass(
+    source: Any, layout: Layout, wanted: BoolArray, values: ValueSpec | None = None
+) -> _Rows:
+    task = _Collect(layout, wanted, values)
+    parts = _map_reduce(source, task, _add, "bootstrap: refine") or []
+    m = 0 if values is None else values.n_columns
     if not parts:
         empty = np.empty(0, dtype=np.int64)
-        return _Rows(np.empty(0, np.uint64), empty, np.empty(0, bool), None, empty)
+        no_extra = None if values is None else np.zeros((m, 0))
+        return _Rows(np.empty(0, np.uint64), empty, np.empty(0, bool), None, empty, no_extra)
     key = np.concatenate([p[0] for p in parts])
     is_pos = np.concatenate([p[1] for p in parts])
     weight = None if parts[0][2] is None else np.concatenate([p[2] for p in parts])
     index = np.concatenate([p[3] for p in parts]).astype(np.int64)
+    extra = None if values is None else np.concatenate([p[4] for p in parts], axis=1)
     order = np.lexsort((index, ~key))  # keys descending, then row order
     return _Rows(
         key[order],
@@ -735,6 +961,7 @@ def _collect_pass(source: Any, layout: Layout, wanted: BoolArray) -> _Rows:
         is_pos[order],
         None if weight is None else weight[order],
         index[order],
+        None if extra is None else extra[:, order],
     )
 
 
@@ -752,6 +979,9 @@ class _Outcome:
     fixed: FloatArray  # (B, 2): tp, fp at the full-data threshold
     grid_tp: FloatArray
     grid_fp: FloatArray
+    # The total value (per-row values): in bag, out of bag, at the full-data threshold,
+    # and at the grid; None without values.
+    value: dict[str, np.ndarray] | None = None
 
 
 def _above(per_cell: np.ndarray) -> FloatArray:
@@ -769,11 +999,15 @@ def _select_all(
     fixed: tuple[int, int] | None,
     grid_cells: IntArray,
     task: Task,
+    values: ValueSpec | None = None,
+    everything: bool = False,
 ) -> _Outcome:
     """Each resample's choice, its out-of-bag counts, its counts at the fixed threshold.
 
-    ``fixed`` is (key, cell) of the full-data threshold when it falls in the layout.
-    Each resample regenerates the weights of the collected rows it needs only.
+    ``fixed`` is (key, cell) of the full-data threshold when it falls in the layout
+    (``everything``: the threshold flags every row). Each resample regenerates the
+    weights of the collected rows it needs only. With ``values``, the total value at
+    each of those places too.
     """
     layout = plan.layout
     n = len(plan.keys)
@@ -796,9 +1030,19 @@ def _select_all(
         grid_tp=np.zeros((n, len(grid_cells))),
         grid_fp=np.zeros((n, len(grid_cells))),
     )
+    if values is not None:
+        out.value = {
+            "value": np.full(n, np.nan),
+            "oob_value": np.full(n, np.nan),
+            "fixed_value": np.zeros(n),
+            "grid_value": np.zeros((n, len(grid_cells))),
+        }
     for i, r in enumerate(per_resample):
         sel = np.flatnonzero(r.refine[rows.cell] | in_fixed)
-        sub = _Rows(rows.key[sel], rows.cell[sel], rows.is_positive[sel], None, rows.index[sel])
+        sub_extra = None if rows.extra is None else rows.extra[:, sel]
+        sub = _Rows(
+            rows.key[sel], rows.cell[sel], rows.is_positive[sel], None, rows.index[sel], sub_extra
+        )
         z, tmp = np.empty(len(sel), np.uint64), np.empty(len(sel), np.uint64)
         k = _draw(counters[sel], plan.keys[i], z, tmp)
         sub_w = w[sel]
@@ -817,7 +1061,13 @@ def _select_all(
                 above_pos[cell] + kw[at & pos].sum(),
                 above_neg[cell] + kw[at & ~pos].sum(),
             )
-        table, row_keys = _table(r, sub, k, kw, lower_keys)
+        vals = None
+        if values is not None:
+            vals = _Values(values, tables, i, sub, k)
+            assert out.value is not None
+            out.value["grid_value"][i] = vals.at_grid(grid_cells, out.grid_tp[i], out.grid_fp[i])
+            out.value["fixed_value"][i] = vals.at_fixed(fixed, everything, out.fixed[i])
+        table, row_keys = _table(r, sub, k, kw, lower_keys, vals)
         selection = select_rows(
             table,
             task.objective,
@@ -834,8 +1084,16 @@ def _select_all(
         oob_pos = full_pos - tables.inbag[i][1::2]
         oob_neg = full_neg - tables.inbag[i][0::2]
         total = (float(oob_pos.sum()), float(oob_neg.sum()))
+        if vals is not None:
+            assert out.value is not None
+            value_column = table.column("value")
+            assert value_column is not None
+            out.value["value"][i] = value_column[j : j + 1][0]
         if j == 0:  # flag nothing
             out.oob[i] = (0.0, 0.0, *total)
+            if vals is not None:
+                assert out.value is not None
+                out.value["oob_value"][i] = vals.out_of_bag(None, out.oob[i])
             continue
         key = row_keys[j]
         out.chosen_key[i] = key
@@ -853,7 +1111,78 @@ def _select_all(
             _above(oob_neg)[cell] + in_neg,
             *total,
         )
+        if vals is not None:
+            assert out.value is not None
+            where = (cell, key, bool(r.refine[cell]))
+            out.value["oob_value"][i] = vals.out_of_bag(where, out.oob[i])
     return out
+
+
+class _Values:
+    """One resample's value sums (per-row values), read where :func:`_select_all` needs
+    them: each value column's drawn sum per cell, and of the refined rows it drew."""
+
+    def __init__(self, spec: ValueSpec, tables: _Tables, i: int, sub: _Rows, k: Any) -> None:
+        assert tables.value_drawn is not None
+        assert sub.extra is not None
+        m = spec.n_columns
+        self.spec, self.tables, self.i, self.sub, self.k = spec, tables, i, sub, k
+        self.drawn = tables.value_drawn[i][:m]  # (m, C)
+        self.totals = self.drawn.sum(axis=1)
+        self.above = [_above(self.drawn[j]) for j in range(m)]
+        self.kv = k * sub.extra  # each refined row's k * weight * value
+
+    def _total(self, tp: Any, fp: Any, sums: list[Any]) -> FloatArray:
+        """The value at rows (``tp``, ``fp``, ``sums``), with the resample's totals."""
+        t = self.tables
+        n_pos, n_neg = t.drawn[self.i][1::2].sum(), t.drawn[self.i][0::2].sum()
+        tp = np.append(np.asarray(tp, dtype=np.float64), n_pos)
+        fp = np.append(np.asarray(fp, dtype=np.float64), n_neg)
+        full = [np.append(s, total) for s, total in zip(sums, self.totals, strict=True)]
+        return self.spec.at(tp, fp, full)
+
+    def at_grid(self, cells: IntArray, tp: Any, fp: Any) -> FloatArray:
+        """At the bands' grid: flagging every row of each cell and above it."""
+        sums = [self.above[j][cells] + self.drawn[j][cells] for j in range(len(self.above))]
+        return self._total(tp, fp, sums)
+
+    def at_fixed(self, fixed: tuple[int, int] | None, everything: bool, counts: Any) -> float:
+        """At the full-data threshold (``counts``: the resample's tp and fp there)."""
+        if everything:
+            sums = [np.array([s]) for s in self.totals]
+            n_pos = self.tables.drawn[self.i][1::2].sum()
+            n_neg = self.tables.drawn[self.i][0::2].sum()
+            return float(self._total([n_pos], [n_neg], sums)[0])
+        sums = [np.zeros(1) for _ in self.above]
+        if fixed is not None:
+            key, cell = fixed
+            at = (self.sub.cell == cell) & (self.sub.key >= np.uint64(key))
+            pairs = zip(self.above, self.kv, strict=True)
+            sums = [np.array([above[cell] + kv[at].sum()]) for above, kv in pairs]
+        return float(self._total([counts[0]], [counts[1]], sums)[0])
+
+    def out_of_bag(self, where: tuple[int, Any, bool] | None, oob: Any) -> float:
+        """Of the rows never drawn (k = 0), at the chosen row (``where``: its cell, key,
+        and whether the cell was refined; None: flag nothing); ``oob``: their counts."""
+        t, sub = self.tables, self.sub
+        assert t.value_full is not None
+        assert t.value_inbag is not None
+        assert sub.extra is not None
+        left = t.value_full - t.value_inbag[self.i]  # (m, C): each column, rows with k = 0
+        sums = []
+        for j in range(len(left)):
+            s = 0.0
+            if where is not None:
+                cell, key, refined = where
+                if refined:
+                    inside = (sub.cell == cell) & (sub.key >= key) & (self.k == 0)
+                    s = _above(left[j])[cell] + sub.extra[j][inside].sum()
+                else:  # a cell of one key: every row of it is flagged
+                    s = _above(left[j])[cell] + left[j][cell]
+            sums.append(np.array([s, left[j].sum()]))
+        tp = np.array([oob[0], oob[2]], dtype=np.float64)
+        fp = np.array([oob[1], oob[3]], dtype=np.float64)
+        return float(self.spec.curve(tp, fp, sums, oob[2], oob[3])[0:1][0])
 
 
 def _table(
@@ -862,12 +1191,14 @@ def _table(
     k: npt.NDArray[np.uint8],
     kw: FloatArray,
     lower_keys: KeyArray,
+    values: _Values | None = None,
 ) -> tuple[Counts, KeyArray]:
     """The resample's selection table: edges of unrefined cells, rows of refined ones.
 
     Only present scores are rows: an unrefined cell's edge row is the count at its
     lowest drawn score (it flags exactly the cell and everything above), and refined
-    cells contribute their rows with ``k > 0``. Row 0 flags nothing.
+    cells contribute their rows with ``k > 0``. Row 0 flags nothing. With ``values``
+    the table has the ``"value"`` column, summed from the same items.
     """
     plain = ~r.refine[r.cells]
     take = np.flatnonzero(r.refine[rows.cell] & (k > 0))
@@ -890,7 +1221,14 @@ def _table(
         n_pos, n_neg = int(n_pos), int(n_neg)
     row_keys = np.concatenate((np.zeros(1, np.uint64), item_key[last]))
     thresholds = np.concatenate(([np.inf], _floats(item_key[last])))
-    return Counts(tp, fp, n_pos, n_neg, thresholds), row_keys
+    columns: dict[str, Any] = {}
+    if values is not None:
+        sums = []
+        for j in range(values.spec.n_columns):
+            items = np.concatenate((values.drawn[j][r.cells[plain]], values.kv[j][take]))
+            sums.append(np.concatenate(([0.0], np.cumsum(items[order])[last])))
+        columns["value"] = values.spec.curve(tp, fp, sums, n_pos, n_neg)
+    return Counts(tp, fp, n_pos, n_neg, thresholds, columns=columns), row_keys
 
 
 # ---------------------------------------------------------------------------- result
@@ -910,6 +1248,7 @@ class PoissonBootstrapResult(BootstrapResult):
     _source: Any = field(default=None, repr=False)
     _random_state: Any = field(default=None, repr=False)
     _sign: float = field(default=1.0, repr=False)
+    _values: ValueSpec | None = field(default=None, repr=False)
 
     def __str__(self) -> str:
         return super().__str__().replace(" resamples (simple),", " Poisson resamples,", 1)
@@ -957,19 +1296,28 @@ class _JackknifeGroups:
     """Rows per (confusion cell at ``threshold``, weight) in one batch (picklable)."""
 
     threshold: float
+    values: ValueSpec | None = None
 
-    def __call__(self, batch: Any) -> dict[tuple[int, float], int]:
+    def __call__(self, batch: Any) -> dict[tuple[Any, ...], int]:
         score, is_pos, w, _ = _columns(batch)
+        extra = _extra(batch, self.values)
         flagged = score >= self.threshold
         cell = np.where(flagged, np.where(is_pos, 0, 1), np.where(is_pos, 3, 2))
         weights = np.ones(len(score)) if w is None else w.astype(np.float64)
-        pairs, counts = np.unique(np.stack((cell, weights)), axis=1, return_counts=True)
-        return {(int(c), float(wt)): int(m) for (c, wt), m in zip(pairs.T, counts, strict=True)}
+        parts = [cell.astype(np.float64), weights]
+        if self.values is not None and extra is not None:
+            # and each row's weight * value of its outcome, which it takes from the total
+            parts.append(self.values.outcome_values(extra, is_pos, flagged, weights))
+        pairs, counts = np.unique(np.stack(parts), axis=1, return_counts=True)
+        return {
+            (int(p[0]), *(float(x) for x in p[1:])): int(m)
+            for p, m in zip(pairs.T, counts, strict=True)
+        }
 
 
 def _merge_counts(
-    a: dict[tuple[int, float], int], b: dict[tuple[int, float], int]
-) -> dict[tuple[int, float], int]:
+    a: dict[tuple[Any, ...], int], b: dict[tuple[Any, ...], int]
+) -> dict[tuple[Any, ...], int]:
     for key, m in b.items():
         a[key] = a.get(key, 0) + m
     return a
@@ -979,17 +1327,23 @@ def _jackknife_pass(result: PoissonBootstrapResult, metric: BoundMetric) -> tupl
     """Rows grouped by (confusion cell at the threshold, weight): one pass, grouped values.
 
     Rows of one cell and one weight give the same leave-one-out value, as in
-    :func:`cutpoints.uncertainty._intervals.jackknife`.
+    :func:`cutpoints.uncertainty._intervals.jackknife`; with per-row values, rows of
+    one cell, weight and ``weight * value`` (leaving a row out takes its value from the
+    total).
     """
     cut = result.cutpoint
-    task = _JackknifeGroups(result._sign * cut.threshold)
+    task = _JackknifeGroups(result._sign * cut.threshold, result._values)
     groups = _map_reduce(result._source, task, _merge_counts, "bootstrap: jackknife") or {}
     base = np.array([cut.tp, cut.fp, cut.tn, cut.fn], dtype=np.float64)
+    total = float(cut.metrics.get("value", math.nan))
     values, mult = [], []
-    for (c, wt), m in sorted(groups.items()):
+    for key, m in sorted(groups.items()):
+        c, wt = key[0], key[1]
         left = base.copy()
         left[c] -= wt
-        values.append(float(metric(*[left[j : j + 1] for j in range(4)])[0]))
+        row_value = key[2] if len(key) > 2 else math.nan
+        extra = {name: np.array([total - row_value]) for name in metric.columns}
+        values.append(float(metric(*[left[j : j + 1] for j in range(4)], **extra)[0]))
         mult.append(float(m))
     return np.asarray(values), np.asarray(mult)
 
@@ -1027,6 +1381,10 @@ class Streamed:
     n_rows: int
     bits: int
     n_refined_rows: int
+    #: Per-row values: the total value in bag (``"value"``), out of bag
+    #: (``"oob_value"``), at the full-data threshold (``"fixed_value"``) and at the
+    #: grid (``"grid_value"``, one row per resample); None without values.
+    value: dict[str, np.ndarray] | None = None
 
 
 def run_poisson(
@@ -1040,6 +1398,7 @@ def run_poisson(
     bits: int | None = None,
     advance: Callable[[int], None] | None = None,
     compiled: bool | None = None,
+    values: ValueSpec | None = None,
 ) -> Streamed:
     """Poisson(1) resamples of ``source``, each choosing as ``find_cutpoint`` would.
 
@@ -1047,6 +1406,9 @@ def run_poisson(
     engine sees them: negated for ``rule="<="``); ``threshold`` is the full-data
     threshold, in the user's units (each resample's counts there are reported). Reads
     the source twice after its summary: the counting and the refining pass.
+    ``values``: the per-row values the source's batches carry (``Batch.extra``), summed
+    per cell and resample like the counts; the objective and constraints may then read
+    the total value.
     """
     sign = 1.0 if rule == ">=" else -1.0
     summary: SourceSummary = source.summary()
@@ -1054,7 +1416,8 @@ def run_poisson(
         msg = "the data has no rows"
         raise InvalidParameterError(msg)
     if bits is None:
-        bits = resample_bits(n_resamples, summary.n_rows)
+        n_values = -1 if values is None else values.n_columns
+        bits = resample_bits(n_resamples, summary.n_rows, n_values)
     layout = _layout(source, summary, 1 << bits)
     integer = not summary.weighted or summary.integer_weights
     plan = _Plan(
@@ -1062,6 +1425,7 @@ def run_poisson(
         resample_keys(random_state, n_resamples),
         np.int64 if integer else np.float64,
         summary.zero_weights,
+        values,
     )
     tables = _count_pass(source, plan, summary.n_rows, compiled)
     step = advance or (lambda k: None)
@@ -1069,7 +1433,7 @@ def run_poisson(
     single_key = layout.lower_keys() == layout.upper_keys()
     t = task
     per_resample = [
-        _resample_cells(tables, i, single_key, t.objective, t.constraints, t.maximize)
+        _resample_cells(tables, i, single_key, t.objective, t.constraints, t.maximize, values)
         for i in range(n_resamples)
     ]
     wanted = np.zeros(layout.n_cells, dtype=bool)
@@ -1087,10 +1451,10 @@ def run_poisson(
             cell = int(layout.cells(np.array([key], np.uint64))[0])
             fixed = (key, cell)
             wanted[cell] = True
-    rows = _collect_pass(source, layout, wanted)
+    rows = _collect_pass(source, layout, wanted, values)
     step(1)
     grid_cells = _grid_cells(tables.rows)
-    out = _select_all(tables, plan, rows, per_resample, fixed, grid_cells, task)
+    out = _select_all(tables, plan, rows, per_resample, fixed, grid_cells, task, values, everything)
     step(1)
     if everything:
         out.fixed[:, 0], out.fixed[:, 1] = out.n_pos, out.n_neg
@@ -1103,11 +1467,25 @@ def run_poisson(
         out_of_bag=(out.oob[:, 0], out.oob[:, 1], out.oob[:, 2], out.oob[:, 3]),
         fixed=(out.fixed[:, 0], out.fixed[:, 1]),
         grid=sign * _floats(layout.lower_keys()[grid_cells]),
-        grid_counts={"tp": out.grid_tp, "fp": out.grid_fp, "n_pos": out.n_pos, "n_neg": out.n_neg},
+        grid_counts={"tp": out.grid_tp, "fp": out.grid_fp, "n_pos": out.n_pos, "n_neg": out.n_neg}
+        | ({} if out.value is None else {"value": out.value["grid_value"]}),
         n_rows=summary.n_rows,
         bits=bits,
         n_refined_rows=len(rows.key),
+        value=out.value,
     )
+
+
+def value_columns(out: Streamed) -> dict[str, dict[str, FloatArray]]:
+    """Per table (in_bag, out_of_bag, at_threshold): the extra columns its metrics read
+    (the total ``"value"`` with per-row values; none without)."""
+    if out.value is None:
+        return {"in_bag": {}, "out_of_bag": {}, "at_threshold": {}}
+    return {
+        "in_bag": {"value": out.value["value"]},
+        "out_of_bag": {"value": out.value["oob_value"]},
+        "at_threshold": {"value": out.value["fixed_value"]},
+    }
 
 
 def metric_tables(
@@ -1116,10 +1494,13 @@ def metric_tables(
     """in_bag, out_of_bag and at_threshold metric values of a streamed run."""
     ok = out.status == STATUS["ok"]
     n_pos, n_neg = out.in_bag[2], out.in_bag[3]
+    columns = value_columns(out)
     return (
-        metric_values(report, *out.in_bag, ok),
-        metric_values(report, *out.out_of_bag, ok),
-        metric_values(report, out.fixed[0], out.fixed[1], n_pos, n_neg),
+        metric_values(report, *out.in_bag, ok, columns["in_bag"]),
+        metric_values(report, *out.out_of_bag, ok, columns["out_of_bag"]),
+        metric_values(
+            report, out.fixed[0], out.fixed[1], n_pos, n_neg, columns=columns["at_threshold"]
+        ),
     )
 
 
@@ -1159,10 +1540,12 @@ def bootstrap_poisson(
     random_state: Any,
     n_jobs: int | None,
     show_progress: bool | None,
+    values: Any = None,
 ) -> PoissonBootstrapResult:
     """The Poisson bootstrap of in-memory arrays (``y_score`` given) or of a source.
 
-    Arguments are checked by :func:`cutpoints.bootstrap`, which calls this.
+    Arguments are checked by :func:`cutpoints.bootstrap`, which calls this. Per-row
+    ``values`` come with the arrays, or inside the scan (``cp.scan(..., values=...)``).
     """
     from .._api import find_cutpoint
     from .._random import seed_sequence
@@ -1174,18 +1557,28 @@ def bootstrap_poisson(
     options |= {"rule": rule}
     threads = None if n_jobs is None else max(1, int(n_jobs))
     source: Any
+    spec: ValueSpec | None = None
     if y_score is not None:
         score = check_scores(y_score, "y_score")
         target = check_target(y_true, pos_label, "y_true")
         check_consistent_length(y_true=target.is_positive, y_score=score)
         weight = check_weights(sample_weight, len(score)) if sample_weight is not None else None
         oriented = score if rule == ">=" else -score
-        source = ArrayBatches(oriented, target.is_positive, weight, threads=threads)
+        extra = None
+        if values is not None:
+            row_values = check_values(values, len(score))
+            spec, extra = ValueSpec.of_rows(row_values, target.is_positive, weight)
+        source = ArrayBatches(oriented, target.is_positive, weight, threads=threads, extra=extra)
         cut = find_cutpoint(
-            y_true, y_score, sample_weight=sample_weight, pos_label=pos_label, **options
-        )
+            y_true, y_score, sample_weight=sample_weight, pos_label=pos_label, values=values,
+            **options,
+        )  # fmt: skip
     else:
-        for name, value in (("sample_weight", sample_weight), ("pos_label", pos_label)):
+        for name, value in (
+            ("sample_weight", sample_weight),
+            ("pos_label", pos_label),
+            ("values", values),
+        ):
             if value is not None:
                 msg = (
                     f"'{name}' must be None for a streamed source: give it to the source "
@@ -1193,6 +1586,7 @@ def bootstrap_poisson(
                 )
                 raise InvalidParameterError(msg)
         source, rule = as_source(y_true, rule)
+        spec = _scan_values(y_true)
         cut = find_cutpoint(y_true, **options)
     n_rows = int(source.summary().n_rows)
     task = Task(cut.metric, tuple(cut.constraints), cut.maximize, ties)
@@ -1212,6 +1606,7 @@ def bootstrap_poisson(
                 threshold=cut.threshold,
                 rule=rule,
                 advance=advance,
+                values=spec,
             )
     finally:
         if threads is not None and isinstance(source, BatchSource):
@@ -1219,7 +1614,7 @@ def bootstrap_poisson(
     names = {code: name for name, code in STATUS.items()}
     status = np.array([names[int(code)] for code in out.status])
     _check_failures(status, task)  # type: ignore[arg-type]
-    report = _report_metrics(task.objective, task.constraints)
+    report = _report_metrics(task.objective, task.constraints, spec is not None)
     in_bag, out_of_bag, at_threshold = metric_tables(report, out)
     return PoissonBootstrapResult(
         cutpoint=cut,
@@ -1242,7 +1637,24 @@ def bootstrap_poisson(
         _source=source,
         _random_state=root,
         _sign=1.0 if rule == ">=" else -1.0,
+        _values=spec,
+        _columns=value_columns(out),
     )
+
+
+def _scan_values(data: Any) -> ValueSpec | None:
+    """The per-row values a scan carries (``cp.scan(..., values=...)``), or None."""
+    spec = getattr(data, "values", None)
+    if spec is None:
+        return None
+    if getattr(data, "cluster", None) is not None:
+        msg = (
+            "'values' of a Dask DataFrame scan are not streamed to the bootstrap yet: "
+            "write the frame to Parquet and bootstrap cp.scan(path, ..., values=...) "
+            f"(got values={dict(spec)!r})"
+        )
+        raise InvalidParameterError(msg)
+    return ValueSpec.of_named(spec)
 
 
 def check_poisson_options(stratified: bool | None, select: str) -> None:
