@@ -363,6 +363,38 @@ def test_cli_tune_with_value_columns(tmp_path):
     assert 'id="cp-value"' in report.read_text(encoding="utf-8")
 
 
+def test_cli_tune_bootstraps_with_value_columns(tmp_path):
+    """``--value`` with ``--bootstrap``: the intervals of cp.bootstrap(values=) on the same
+    rows and seed (the CLI used to refuse the combination)."""
+    pq = pytest.importorskip("pyarrow.parquet")
+    pytest.importorskip("pandas")
+    import pyarrow as pa
+    from typer.testing import CliRunner
+
+    from cutpoints.cli import app
+
+    _, y, amount = _fraud(400, seed=5)
+    score = np.round(np.random.default_rng(5).random(400) * 0.7 + 0.3 * y, 3)
+    path = tmp_path / "scores.parquet"
+    pq.write_table(pa.table({"y": y, "p": score, "amount": amount}), path)
+    flags = ["--value", "tp=amount", "--value", "fp=-5", "--value", "fn=-amount"]
+    args = ["tune", str(path), "-l", "y", "-s", "p", "-m", "value", *flags]
+    result = CliRunner().invoke(app, [*args, "--bootstrap", "40", "--json"])
+    assert result.exit_code == 0, result.output
+    printed = json.loads(result.stdout)
+    values = {"tp": amount, "fp": -5, "fn": -amount}
+    boot = cp.bootstrap(y, score, metric="value", values=values, n_resamples=40, random_state=0)
+    expected = boot.summary().reset_index(drop=True).to_dict("records")
+    assert printed["bootstrap"]["n_resamples"] == 40
+    got = printed["bootstrap"]["summary"]
+    assert [r["quantity"] for r in got] == [r["quantity"] for r in expected]
+    for mine, theirs in zip(got, expected, strict=True):
+        for key, want in theirs.items():
+            if isinstance(want, float):
+                assert mine[key] == pytest.approx(want, rel=1e-12, abs=1e-12), key
+    assert printed["threshold"] == boot.cutpoint.threshold
+
+
 # ----------------------------------------------------------------------------- report, plot
 def test_report_shows_the_profit_curve_with_the_reference_points():
     y = [0, 0, 1, 1, 0, 1]

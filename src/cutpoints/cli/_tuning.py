@@ -21,7 +21,14 @@ from ._options import TuneOptions
 from ._outputs import Output, write_text
 from ._scan_input import open_scan, scan_progress, streamed
 
-__all__ = ["Tuned", "bootstrap_payload", "parse_selection", "tune_data", "write_report"]
+__all__ = [
+    "Tuned",
+    "bootstrap_cut",
+    "bootstrap_payload",
+    "parse_selection",
+    "tune_data",
+    "write_report",
+]
 
 
 @dataclass
@@ -68,7 +75,7 @@ def tune_data(opts: TuneOptions, *, progress: bool = True) -> Tuned:
             ties=opts.ties,  # type: ignore[arg-type]
         )
     cut = dataclasses.replace(cut, columns=opts.data.columns())
-    boot = _bootstrap(data, cut, opts) if opts.bootstrap else None
+    boot = bootstrap_cut(data, cut, opts) if opts.bootstrap else None
     return Tuned(data, cut, boot)
 
 
@@ -102,10 +109,13 @@ def _tune_streamed(
     return Tuned(None, cut, boot, source)
 
 
-def _bootstrap(data: InputData, cut: Cutpoint, opts: TuneOptions) -> Any:
+def bootstrap_cut(
+    data: InputData, cut: Cutpoint, opts: TuneOptions, values: dict[str, Any] | None = None
+) -> Any:
     """Bootstrap the cutpoint, seeded so that the same command gives the same intervals.
 
-    A progress bar runs on stderr when it is a terminal.
+    ``values`` are the resolved per-row values of ``--value``. A progress bar runs on stderr
+    when it is a terminal.
     """
     from .. import bootstrap
 
@@ -122,6 +132,7 @@ def _bootstrap(data: InputData, cut: Cutpoint, opts: TuneOptions) -> Any:
         ties=opts.ties,
         rule=opts.data.rule,
         progress=sys.stderr.isatty(),
+        values=values,
     )
 
 

@@ -47,6 +47,7 @@ from .._outputs import (
 )
 from .._tuning import (
     Tuned,
+    bootstrap_cut,
     bootstrap_payload,
     parse_selection,
     summary_records,
@@ -201,7 +202,7 @@ def tune(
     outputs = dataclasses.replace(outputs, save_curve=save_curve)
     if group is not None or mode != "independent":  # one threshold per group
         refused = {"--reject": band.wanted, "--bootstrap": bootstrap > 0}
-        values = None if not value else (list(value), _value_spec(value, 0))
+        values = None if not value else (list(value), _value_spec(value))
         files = GroupOutputs(outputs.save, outputs.report, outputs.plot)
         tune_groups(opts, group, mode, files, json_, refused, values)
         return
@@ -211,7 +212,7 @@ def tune(
     opts.check_bootstrap()
     parse_selection(opts)
     if value:  # per-row values: their own read and report (see _tune_values)
-        tuned = _tune_values(opts, _value_spec(value, bootstrap))
+        tuned = _tune_values(opts, _value_spec(value))
         written = _write_value_outputs(outputs, tuned, opts, value)
     else:
         tuned = tune_data(opts, progress=not json_)
@@ -222,7 +223,7 @@ def tune(
         _print_tables(tuned, opts, written)
 
 
-def _value_spec(flags: list[str], bootstrap: int) -> dict[str, Any]:
+def _value_spec(flags: list[str]) -> dict[str, Any]:
     """``--value tp=amount --value fp=-5`` as a checked spec (before any data is read)."""
     from ..._values import named_values
     from .._console import CliError
@@ -237,9 +238,6 @@ def _value_spec(flags: list[str], bootstrap: int) -> dict[str, Any]:
             msg = f"'--value' gives outcome {outcome.strip()!r} twice ({flag!r})"
             raise CliError(msg)
         pairs[outcome.strip()] = what.strip()
-    if bootstrap:
-        msg = "'--bootstrap' cannot be combined with '--value' yet: drop one of them"
-        raise CliError(msg)
     return named_values(pairs, "--value")
 
 
@@ -257,6 +255,7 @@ def _tune_values(opts: TuneOptions, spec: dict[str, Any]) -> Tuned:
             name: numeric_column(read.extra[name], name, "--value") for name in column_names(spec)
         }
     objective, constraints = parse_selection(opts)
+    values = resolve_named(spec, amounts)
     with status("sweeping every threshold"):
         curve = confusion_curve(
             read.y_true,
@@ -264,11 +263,13 @@ def _tune_values(opts: TuneOptions, spec: dict[str, Any]) -> Tuned:
             sample_weight=read.sample_weight,
             pos_label=read.pos_label,
             rule=data.rule,  # type: ignore[arg-type]
-            values=resolve_named(spec, amounts),
+            values=values,
         )
         cut = select_cutpoint(curve, metric=objective, constraints=constraints, ties=opts.ties)  # type: ignore[arg-type]
     cut = dataclasses.replace(cut, columns={**data.columns(), **recorded_columns(spec)})
-    return Tuned(read, cut, None)
+    # The same resampling as without values; each resample re-sums the values it draws.
+    boot = bootstrap_cut(read, cut, opts, values) if opts.bootstrap else None
+    return Tuned(read, cut, boot)
 
 
 def _write_value_outputs(
