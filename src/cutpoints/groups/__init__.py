@@ -13,19 +13,22 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
 
-from .._api import _version
-from .._curve import Rule
+from .._api import _Columns, _version
+from .._curve import ConfusionCurve, Rule
+from .._cutpoint import Cutpoint
 from .._metrics import BoundMetric, MetricLike, get_metric
 from .._validation import check_choice
+from ..engines import Engine
 from ..errors import InfeasibleConstraintError, InvalidLabelsError, InvalidParameterError
-from ..selection import TIE_RULES, Constraint, ConstraintLike, TieRule, select_rows
-from ._cuts import CutpointFactory
-from ._data import GroupedCurves, group_curves
+from ..selection import TIE_RULES, Constraint, ConstraintLike, Selection, TieRule, select_rows
+from ._binned import applicable, budget_curves, choose_binned
+from ._cuts import CutpointFactory, LazyCutpoints, brief_items
+from ._data import GroupedCurves, GroupedInput, curves_of, grouped_input
 from ._joint import JointProblem, group_value_columns, linear_form, solve_joint
 from ._parity import (
     GapConstraint,
@@ -41,6 +44,9 @@ from ._result import GroupCutpoint
 __all__ = ["GapConstraint", "GroupCutpoint", "find_group_cutpoint"]
 
 MODES = ("independent", "joint")
+ENGINES = ("auto", "sort", "histogram")
+#: Rows from which ``engine="auto"`` takes the grouped histogram path (independent mode).
+AUTO_HISTOGRAM_MIN_ROWS = 200_000
 
 
 def find_group_cutpoint(
@@ -57,6 +63,7 @@ def find_group_cutpoint(
     pos_label: Any = None,
     rule: Rule = ">=",
     values: Any = None,
+    engine: str | Engine = "auto",
 ) -> GroupCutpoint:
     """One threshold per group, each group's own optimum or chosen jointly. Exact.
 
@@ -81,8 +88,17 @@ def find_group_cutpoint(
         ``"<metric>_gap <= bound"``: the largest between-group difference of any catalog
         metric (``recall_gap``: equal opportunity, ``flag_rate_gap``: demographic
         parity, ``fpr_gap``). Gap limits couple the groups: they need ``mode='joint'``.
-    values : None
-        Reserved for per-row values (money); not supported with ``groups`` yet.
+    values : dict, optional
+        Per-row values (money), as in :func:`~cutpoints.find_cutpoint`.
+    engine : {'auto', 'sort', 'histogram'}, default='auto'
+        How each group's counts are found; the answer is the same. ``'sort'``: every
+        group's full curve (one sort of (group, score)). ``'histogram'``: in
+        independent mode, one counting pass over (group, score bin) cells and a sort of
+        only the rows of the bins that can hold an answer (see
+        :mod:`cutpoints.groups._binned`); it falls back to ``'sort'`` for objectives
+        without declared monotonicity, per-row values, fractional weights, joint mode,
+        and to name a failing group. ``'auto'``: ``'histogram'`` from
+        :data:`AUTO_HISTOGRAM_MIN_ROWS` rows.
 
     Returns
     -------
@@ -124,7 +140,10 @@ def find_group_cutpoint(
             "(and an overall objective) to use them"
         )
         raise InvalidParameterError(msg)
-    data = group_curves(
+    # An engine object counts by its name (the grouped paths are the package's own).
+    engine = engine if isinstance(engine, str) else str(getattr(engine, "name", engine))
+    check_choice(engine, "engine", ENGINES)
+    given = grouped_input(
         y_true,
         y_score,
         groups,
@@ -133,15 +152,64 @@ def find_group_cutpoint(
         rule=rule,
         values=values,
     )
-    _refuse_one_class(data, objective)
     if values is None:
         _refuse_missing_values(objective, plain)
     direction = objective.greater_is_better if maximize is None else bool(maximize)
+    if mode == "independent" and _binned_wanted(engine, given, objective):
+        found = choose_binned(
+            given.columns, given.labels, given.codes, objective, plain, direction, ties
+        )
+        if found is not None:  # else a group fails: the sort path names it
+            return _result(
+                given.labels, given.columns, found, mode, objective, direction, plain, gaps
+            )
+    data = None
+    if mode == "joint" and not gaps and _binned_wanted(engine, given, None):
+        data = _budget_curves(given, plain)
+    if data is None:
+        data = curves_of(given)
+    _refuse_one_class(data, objective)
     if mode == "independent":
         cuts = _choose_independently(data, objective, plain, direction, ties)
     else:
         cuts = _choose_jointly(data, objective, plain, gaps, direction, ties)
-    return _result(data, cuts, mode, objective, direction, plain, gaps)
+    return _result(data.labels, data.columns, cuts, mode, objective, direction, plain, gaps)
+
+
+def _budget_curves(given: GroupedInput, constraints: list[Constraint]) -> GroupedCurves | None:
+    """Joint mode under one shared budget that only grows along every curve (flagged,
+    flag_rate, tp, fp, ...): each group's curve needs exact rows only where it uses at
+    most the whole budget (:func:`~cutpoints.groups._binned.budget_curves`). None: the
+    sort path's full curves."""
+    if len(constraints) != 1 or constraints[0].metric.columns:
+        return None
+    c = constraints[0]
+    columns = given.columns
+    positive = columns.is_positive
+    if columns.weight is None:
+        p = float(np.count_nonzero(positive))
+        n = float(len(positive)) - p
+    else:
+        w = np.asarray(columns.weight, dtype=np.float64)
+        p = float(w[positive].sum())
+        n = float(w.sum()) - p
+    form = linear_form(c.metric, p, n)
+    if form is None:
+        return None
+    sign = 1.0 if c.op in ("<=", "<") else -1.0
+    a, b = sign * form[1], sign * form[2]
+    if a < 0 or b < 0 or not (a or b):
+        return None
+    curves = budget_curves(
+        columns, given.codes, len(given.labels), a, b, sign * (c.bound - form[0])
+    )
+    return None if curves is None else GroupedCurves(given.labels, tuple(curves), columns)
+
+
+def _binned_wanted(engine: str, given: GroupedInput, objective: BoundMetric | None) -> bool:
+    if engine == "sort" or not applicable(given.columns, objective):
+        return False
+    return engine == "histogram" or len(given.codes) >= AUTO_HISTOGRAM_MIN_ROWS
 
 
 def _refuse_missing_values(objective: BoundMetric, constraints: list[Constraint]) -> None:
@@ -174,9 +242,8 @@ def _choose_independently(
     constraints: list[Constraint],
     maximize: bool,
     ties: str,
-) -> list[Any]:
-    cuts = []
-    make = CutpointFactory(objective, constraints)
+) -> Mapping[Any, Cutpoint]:
+    picks = []
     for label, curve in zip(data.labels, data.curves, strict=True):
         selection = select_rows(curve, objective, constraints, ties=ties, maximize=maximize)
         if not selection.ok:
@@ -184,10 +251,28 @@ def _choose_independently(
             # Same error class, with the group named (and the closest points kept).
             error.args = (f"group {label!r} ({curve.n_samples} rows): {error}", *error.args[1:])
             raise error
-        cuts.append(
-            make.at_row(curve, selection.index, maximize=maximize, ties=ties, selection=selection)
-        )
-    return cuts
+        picks.append((curve, selection.index, selection))
+    return _cutpoints(data, picks, CutpointFactory(objective, constraints), maximize, ties)
+
+
+def _cutpoints(
+    data: GroupedCurves,
+    picks: Sequence[tuple[ConfusionCurve, int, Selection | None]],
+    make: CutpointFactory,
+    maximize: bool,
+    ties: str,
+) -> Mapping[Any, Cutpoint]:
+    """Each group's Cutpoint at its chosen row: built on access (see LazyCutpoints), or
+    at once with per-row values (their Cutpoints carry the value split)."""
+
+    def build(i: int) -> Cutpoint:
+        curve, row, selection = picks[i]
+        return make.at_row(curve, row, maximize=maximize, ties=ties, selection=selection)
+
+    if data.columns.values is not None:
+        return {label: build(i) for i, label in enumerate(data.labels)}
+    briefs = [make.brief(curve, row, selection) for curve, row, selection in picks]
+    return LazyCutpoints(data.labels, briefs, build)
 
 
 def _choose_jointly(
@@ -197,7 +282,7 @@ def _choose_jointly(
     gaps: list[GapConstraint],
     maximize: bool,
     ties: str,
-) -> list[Any]:
+) -> Mapping[Any, Cutpoint]:
     columns = group_value_columns(data.curves)
     problem = JointProblem(
         data.curves,
@@ -232,11 +317,10 @@ def _choose_jointly(
         _raise_joint_infeasible(problem)
     assert best is not None
     rows, _ = best
-    make = CutpointFactory(objective, ())
-    return [
-        make.at_row(curve, row, maximize=maximize, ties=ties)
-        for curve, row in zip(data.curves, rows, strict=True)
+    picks: list[tuple[ConfusionCurve, int, Selection | None]] = [
+        (curve, row, None) for curve, row in zip(data.curves, rows, strict=True)
     ]
+    return _cutpoints(data, picks, CutpointFactory(objective, ()), maximize, ties)
 
 
 def _candidate_windows(
@@ -313,26 +397,27 @@ def _raise_joint_infeasible(problem: JointProblem) -> None:
 
 
 def _result(
-    data: GroupedCurves,
-    cuts: list[Any],
+    labels: tuple[Any, ...],
+    columns: _Columns,
+    cuts: Mapping[Any, Cutpoint],
     mode: str,
     objective: BoundMetric,
     maximize: bool,
     constraints: list[Constraint],
     gaps: list[GapConstraint],
 ) -> GroupCutpoint:
-    totals = {k: sum(getattr(c, k) for c in cuts) for k in ("tp", "fp", "tn", "fn")}
+    briefs = [c for _, c in brief_items(cuts)]
+    totals = {k: sum(getattr(c, k) for c in briefs) for k in ("tp", "fp", "tn", "fn")}
     counts = [np.array([float(totals[k])]) for k in ("tp", "fp", "tn", "fn")]
     at_total: dict[str, Any] = {}
     if "value" in objective.columns:
         # Total value is additive over groups: the sum of each group's value.
-        total = math.fsum(sum(c.value_by_outcome.values()) for c in cuts)
+        total = math.fsum(sum(c.value_by_outcome.values()) for c in briefs)
         at_total["value"] = np.array([total])
     with np.errstate(all="ignore"):
         score = float(objective(*counts, **at_total)[0])
-    columns = data.columns
     return GroupCutpoint(
-        cutpoints=dict(zip(data.labels, cuts, strict=True)),
+        cutpoints=cuts,
         mode=mode,
         metric=objective,
         maximize=maximize,

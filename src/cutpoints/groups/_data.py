@@ -22,7 +22,14 @@ from ..engines import get_engine
 from ..engines._sort import sweep_with_extra
 from ..errors import InvalidInputError
 
-__all__ = ["GroupedCurves", "encode_groups", "group_curves"]
+__all__ = [
+    "GroupedCurves",
+    "GroupedInput",
+    "curves_of",
+    "encode_groups",
+    "group_curves",
+    "grouped_input",
+]
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
@@ -76,9 +83,10 @@ def encode_groups(
         values = array.astype(np.int64, copy=False)
         low, high = int(values.min()), int(values.max())
         if high - low <= max(4 * array.size, 1 << 16):
-            present = np.bincount(values - low, minlength=high - low + 1) > 0
-            lookup = np.cumsum(present) - 1
-            codes = lookup[values - low]
+            shifted = values - low if low else values
+            present = np.bincount(shifted, minlength=high - low + 1) > 0
+            # Every value of the range present: the code is the value less the lowest.
+            codes = shifted if present.all() else (np.cumsum(present) - 1)[shifted]
             distinct = np.flatnonzero(present) + low
             labels = tuple(_plain(array.dtype.type(v)) for v in distinct)
             if array.dtype.kind == "b":
@@ -107,9 +115,46 @@ def group_curves(
     With per-row ``values`` each curve also carries its group's value columns
     (``curve.values``), summed in the same per-group sort as the counts.
     """
+    data = grouped_input(
+        y_true,
+        y_score,
+        groups,
+        sample_weight=sample_weight,
+        pos_label=pos_label,
+        rule=rule,
+        values=values,
+    )
+    return curves_of(data)
+
+
+@dataclass(frozen=True)
+class GroupedInput:
+    """The validated columns, the sorted distinct group labels and each row's code."""
+
+    columns: _Columns
+    labels: tuple[Any, ...]
+    codes: IntArray
+
+
+def grouped_input(
+    y_true: Any,
+    y_score: Any,
+    groups: Any,
+    *,
+    sample_weight: Any = None,
+    pos_label: Any = None,
+    rule: Any = ">=",
+    values: Any = None,
+) -> GroupedInput:
+    """Validate the input once (at the edge) and code the groups."""
     columns = _columns(y_true, y_score, sample_weight, pos_label, rule, "sort", values=values)
-    n = len(columns.score)
-    labels, codes = encode_groups(groups, n)
+    labels, codes = encode_groups(groups, len(columns.score))
+    return GroupedInput(columns, labels, codes)
+
+
+def curves_of(data: GroupedInput) -> GroupedCurves:
+    """Every group's exact confusion curve (the sort path)."""
+    columns, labels, codes = data.columns, data.labels, data.codes
     n_groups = len(labels)
     # One counting sort by group: radix for 16-bit codes, linear in the rows.
     small = codes.astype(np.uint16) if n_groups <= 1 << 16 else codes

@@ -18,6 +18,7 @@ from .._metrics import BoundMetric
 from .._validation import as_1d, check_consistent_length, check_scores
 from ..errors import InvalidInputError, InvalidParameterError
 from ..selection import Constraint
+from ._cuts import brief_items
 from ._parity import GapConstraint
 
 __all__ = ["FORMAT", "GroupCutpoint"]
@@ -104,7 +105,7 @@ class GroupCutpoint:
     @property
     def thresholds(self) -> dict[Any, float]:
         """Group label -> threshold."""
-        return {g: c.threshold for g, c in self.cutpoints.items()}
+        return {g: c.threshold for g, c in brief_items(self.cutpoints)}
 
     @property
     def groups(self) -> list[Any]:
@@ -151,7 +152,7 @@ class GroupCutpoint:
 
         bound = get_metric(metric)
         values = []
-        for c in self.cutpoints.values():
+        for _, c in brief_items(self.cutpoints):
             counts = [np.array([float(x)]) for x in (c.tp, c.fp, c.tn, c.fn)]
             with np.errstate(all="ignore"):
                 values.append(float(bound(*counts)[0]))
@@ -201,14 +202,15 @@ class GroupCutpoint:
             msg = "give 'fallback_group' or 'fallback_threshold', not both"
             raise InvalidParameterError(msg)
         fallback: float | None = None
+        thresholds = self.thresholds
         if fallback_group is not None:
-            if fallback_group not in self.cutpoints:
+            if fallback_group not in thresholds:
                 msg = (
                     f"'fallback_group' must be a tuned group (got {fallback_group!r}; "
                     f"groups: {self._shown_groups()})"
                 )
                 raise InvalidParameterError(msg)
-            fallback = self.cutpoints[fallback_group].threshold
+            fallback = thresholds[fallback_group]
         elif fallback_threshold is not None:
             fallback = float(fallback_threshold)
             if math.isnan(fallback):
@@ -217,8 +219,8 @@ class GroupCutpoint:
         distinct, codes = np.unique(labels, return_inverse=True)
         per_row = np.empty(len(distinct), dtype=np.float64)
         for j, label in enumerate(distinct.tolist()):
-            if label in self.cutpoints:
-                per_row[j] = self.cutpoints[label].threshold
+            if label in thresholds:
+                per_row[j] = thresholds[label]
             elif fallback is not None:
                 per_row[j] = fallback
             else:
@@ -282,7 +284,7 @@ class GroupCutpoint:
 
         bound = [get_metric(m) for m in metrics]
         out = []
-        for g, c in self.cutpoints.items():
+        for g, c in brief_items(self.cutpoints):
             counts = [np.array([float(x)]) for x in (c.tp, c.fp, c.tn, c.fn)]
             row: dict[str, Any] = {
                 "group": g,
