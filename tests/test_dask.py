@@ -12,7 +12,7 @@ import pytest
 
 import cutpoints as cp
 from cutpoints.engines import HistogramEngine
-from cutpoints.engines._histogram import Level, bin_layout, histogram
+from cutpoints.engines._histogram import Level, _rows_in_cells, bin_layout, histogram
 from cutpoints.errors import InvalidInputError, InvalidLabelsError, InvalidParameterError
 
 dd = pytest.importorskip("dask.dataframe")
@@ -145,6 +145,53 @@ def test_tree_sum_of_partitions_is_the_in_memory_histogram(dask_client, weights)
     assert got.positive.sum() + got.negative.sum() == weight_sum
 
 
+@pytest.mark.parametrize("compiled", [False, pytest.param(True, marks=pytest.mark.slow)])
+def test_persisted_chunks_run_one_task_per_worker(dask_client, monkeypatch, compiled):
+    from cutpoints.engines import _dask as dask_engine
+    from cutpoints.engines import _histogram
+    from cutpoints.engines._cluster import source_from_arrays
+
+    # The workers count with numba's kernel (True) or numpy (False) whatever the size.
+    monkeypatch.setattr(_histogram, "USE_COMPILED", compiled)
+    monkeypatch.setattr(dask_engine, "COMPILED_FROM_ROWS", 0)
+    y, score, w = problem(10, n=6000, weights="int")
+    arrays = dask_client.persist([da.from_array(a, chunks=500) for a in (y, score, w)])
+    pytest.importorskip("distributed").wait(arrays)  # held in memory: grouped by worker
+    source = source_from_arrays(*arrays)
+    groups = source._groups()
+    assert sorted(i for group in groups for i in group) == list(range(12))
+    assert len(groups) <= 2  # one per worker that holds chunks
+    summary = source.summary()
+    assert (summary.n_rows, summary.n_positive) == (len(y), int(w[y == 1].sum()))
+    assert (summary.low, summary.high) == (score.min(), score.max())
+    layout = bin_layout(summary.low, summary.high, 8)
+    levels = [Level(layout.shift, 0, None, np.arange(layout.n_bins, dtype=np.uint64))]
+    got, want = source.histogram(layout, levels), histogram(score, y == 1, w, layout, levels)
+    for field in ("positive", "negative", "rows"):
+        np.testing.assert_array_equal(getattr(got, field), getattr(want, field))
+    chosen = [np.arange(layout.n_bins) % 3 == 0]
+    rows = source.rows_in(layout, levels, chosen, None)  # in row order, as in memory
+    for a, b in zip(rows, _rows_in_cells(score, y == 1, w, layout, levels, chosen, None)):
+        np.testing.assert_array_equal(a, b)
+    cut = cp.find_cutpoint(*arrays[:2], sample_weight=arrays[2], metric="f1")
+    assert_same_cut(cut, cp.find_cutpoint(y, score, sample_weight=w, metric="f1"))
+
+
+@pytest.mark.slow
+def test_a_persisted_frame_runs_one_task_per_worker(dask_client):
+    y, score, w = problem(11, n=4000, weights="int")
+    data = dask_client.persist(frame(y, score, w, npartitions=8))
+    pytest.importorskip("distributed").wait(data)
+    scan = cp.scan(data, label="y", score="p", weight="w")
+    groups = scan.source()._groups()
+    assert sorted(i for group in groups for i in group) == list(range(8))
+    assert len(groups) <= 2
+    assert_same_cut(
+        cp.find_cutpoint(scan, metric="f1", engine=DEEP),
+        cp.find_cutpoint(y, score, sample_weight=w, metric="f1"),
+    )
+
+
 def test_confusion_curve_of_a_dask_frame_has_exact_rows(dask_client):
     y, score, w = problem(5, weights="int")
     curve = cp.confusion_curve(cp.scan(frame(y, score, w), label="y", score="p", weight="w"))
@@ -241,3 +288,159 @@ def test_confusion_curve_and_bootstrap_of_dask_arrays(dask_client, tmp_path):
     np.testing.assert_array_equal(on_dask.thresholds, on_file.thresholds)
     with pytest.raises(InvalidParameterError, match="'multinomial'"):
         cp.bootstrap(labels, scores, method="multinomial", n_resamples=5)
+
+
+# ---------------------------------------------------------------------- per-row values
+def money(seed: int, n: int = 3000):
+    """Labels, tied scores and heavy-tailed integer amounts (sums exact in any order)."""
+    rng = np.random.default_rng(seed)
+    y = (rng.random(n) < 0.15).astype(np.int64)
+    score = np.round(np.clip(rng.normal(0.3 + 0.3 * y, 0.15), 0, 1), 3)
+    amount = np.round(rng.pareto(1.5, n) * 40) + 1
+    return y, score, amount
+
+
+def without_fingerprint(cut):
+    data = cut.to_dict()
+    data["data"] = {k: v for k, v in data["data"].items() if k != "fingerprint"}
+    data.pop("columns", None)
+    return data
+
+
+@pytest.mark.parametrize(
+    ("rule", "weights", "constraints", "engine"),
+    [
+        (">=", None, ["flagged <= 400", "precision >= 0.2"], "auto"),
+        pytest.param(
+            "<=",
+            "dyadic",
+            ["flagged <= 2000"],
+            HistogramEngine(bits=7, sort_rows=300),
+            marks=pytest.mark.slow,
+        ),
+    ],
+)
+def test_dask_arrays_with_values_match_the_sort_engine(
+    dask_client, rule, weights, constraints, engine
+):
+    y, score, amount = money(9)
+    w = None if weights is None else (np.arange(len(y)) % 4) / 2.0  # zeros included
+    kwargs = {"metric": "value", "constraints": constraints, "ties": "lowest", "rule": rule}
+    in_memory = {"tp": amount, "fp": -5, "fn": -amount, "tn": 1}
+    want = cp.find_cutpoint(y, score, sample_weight=w, values=in_memory, engine="sort", **kwargs)
+    labels, scores = da.from_array(y, chunks=700), da.from_array(score, chunks=1000)
+    weights_dask = None if w is None else da.from_array(w, chunks=900)
+    # A Dask array with other chunks (rechunked), a number, an in-memory array (wrapped).
+    values = {"tp": da.from_array(amount, chunks=450), "fp": -5, "fn": -amount, "tn": 1}
+    got = cp.find_cutpoint(
+        labels, scores, sample_weight=weights_dask, values=values, engine=engine, **kwargs
+    )
+    assert without_fingerprint(got) == without_fingerprint(want)
+    assert got.value_by_outcome == want.value_by_outcome
+    assert got.columns["value.tp"] == 'values["tp"]'
+    assert got.columns["value.fp"] == "-5"
+    full = cp.confusion_curve(y, score, sample_weight=w, rule=rule, values=in_memory)
+    curve = cp.confusion_curve(
+        labels, scores, sample_weight=weights_dask, rule=rule, values=values, at=[0.3, 0.5]
+    )
+    rows = full.rows_at(curve.thresholds)
+    np.testing.assert_array_equal(curve.metric("value"), full.metric("value")[rows])
+    np.testing.assert_array_equal(curve.values.outcome("fn"), full.values.outcome("fn")[rows])
+
+
+def in_memory_error(values, n=4):
+    y, score = np.array([0, 1, 1, 0])[:n], np.array([0.1, 0.2, 0.3, 0.4])[:n]
+    with pytest.raises(Exception) as info:
+        cp.find_cutpoint(y, score, metric="value", values=values)
+    return info.type, str(info.value)
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        {"tpp": 1.0},
+        {"tp": np.array([1.0, 2.0, 3.0])},
+        {"tp": np.array([1.0, np.inf, 3.0, 4.0])},
+        {"fp": "cost"},
+        {"fn": np.nan},
+        {},
+        [1.0, 2.0],
+    ],
+    ids=["unknown-key", "numpy-length", "numpy-inf", "text", "nan-number", "empty", "list"],
+)
+def test_values_beside_dask_arrays_are_checked_as_in_memory(values):
+    y = da.from_array(np.array([0, 1, 1, 0]), chunks=2)
+    s = da.from_array(np.array([0.1, 0.2, 0.3, 0.4]), chunks=2)
+    want_type, want_message = in_memory_error(values)
+    with pytest.raises(want_type) as info, dask.config.set(scheduler="sync"):
+        cp.find_cutpoint(y, s, metric="value", values=values)
+    assert str(info.value) == want_message
+
+
+@pytest.mark.parametrize(
+    ("array", "message"),
+    [
+        (np.array([1.0, 2.0, 3.0]), r"'values\[\"fn\"\]' must have one value per row \("),
+        (np.array([1.0, np.nan, 3.0, np.inf]), r"'values\[\"fn\"\]' must be finite .*got 2 "),
+        (np.array([True, False, True, False]), r"'values\[\"fn\"\]' must be numeric \(got bool"),
+        (np.array(["a", "b", "c", "d"]), r"'values\[\"fn\"\]' must be numeric \(got dtype"),
+    ],
+    ids=["length", "nan-inf", "booleans", "text"],
+)
+def test_bad_dask_value_arrays_are_named(array, message):
+    y = da.from_array(np.array([0, 1, 1, 0]), chunks=2)
+    s = da.from_array(np.array([0.1, 0.2, 0.3, 0.4]), chunks=2)
+    values = {"tp": 1.0, "fn": da.from_array(array, chunks=2)}
+    with pytest.raises(InvalidInputError, match=message), dask.config.set(scheduler="sync"):
+        cp.find_cutpoint(y, s, metric="value", values=values)
+
+
+def test_map_reduce_batches_carry_the_value_columns():
+    from cutpoints.engines._cluster import source_from_arrays
+
+    y, score, amount = money(12, n=500)
+    source = source_from_arrays(
+        da.from_array(y, chunks=120),
+        da.from_array(score, chunks=120),
+        values={"tp": da.from_array(amount, chunks=100), "fp": -2},
+    )
+    with dask.config.set(scheduler="sync"):
+        totals = source.map_reduce(_extra_sums, np.add)
+    positive = y == 1
+    # The "tp" column, then the positive and the negative part of each row's flag gain.
+    np.testing.assert_array_equal(
+        totals, [amount[positive].sum(), amount[positive].sum(), -2.0 * (~positive).sum()]
+    )
+
+
+def _extra_sums(batch):
+    return batch.extra.sum(axis=1)
+
+
+def test_bootstrap_with_values_of_dask_arrays_and_frames_matches_in_memory(dask_client):
+    # Poisson draws depend on the global row index only, so the cluster's resamples equal
+    # the in-memory Poisson bootstrap's, values included (they used to be refused).
+    y, score, amount = money(13, n=1200)
+    kwargs = {"metric": "value", "n_resamples": 12, "random_state": 3}
+    values = {"tp": amount, "fp": -5, "fn": -amount}
+    want = cp.bootstrap(y, score, values=values, method="poisson", **kwargs)
+    labels, scores, amounts = (da.from_array(a, chunks=500) for a in (y, score, amount))
+    on_arrays = cp.bootstrap(
+        labels, scores, values={"tp": amounts, "fp": -5, "fn": -amounts}, **kwargs
+    )
+    table = pd.DataFrame({"y": y, "p": score, "amount": amount})
+    source = cp.scan(
+        dd.from_pandas(table, npartitions=3),
+        label="y",
+        score="p",
+        values={"tp": "amount", "fp": -5, "fn": "-amount"},
+    )
+    on_frame = cp.bootstrap(source, **kwargs)
+    for got in (on_arrays, on_frame):
+        np.testing.assert_array_equal(got.thresholds, want.thresholds)
+        assert got.cutpoint.threshold == want.cutpoint.threshold
+        assert got.cutpoint.value_by_outcome == want.cutpoint.value_by_outcome
+        assert got.summary().equals(want.summary())
+    # The drawn values matter: another amount column changes the resampled thresholds.
+    other = cp.bootstrap(labels, scores, values={"tp": amounts * 0 + 1, "fp": -5}, **kwargs)
+    assert not np.array_equal(other.thresholds, want.thresholds)

@@ -66,7 +66,7 @@ def source_for(
     rule : {">=", "<="}
         The engine sees the scores negated for ``"<="``.
     values : dict, optional
-        Per-row values, parsed (outcome -> a number or ``(sign, column)``): Dask only.
+        Per-row values, parsed (outcome -> a number or ``(sign, column)``).
 
     Returns
     -------
@@ -84,14 +84,14 @@ def source_for(
     if _is_spark(obj):
         from ._spark import SparkSource
 
-        if values is not None:
-            msg = (
-                "'values' is not supported for a Spark DataFrame yet (got "
-                f"{sorted(values)!r}); write it to Parquet and scan the files"
-            )
-            raise InvalidParameterError(msg)
         return SparkSource(
-            obj, label=label, score=score, weight=weight, pos_label=pos_label, rule=rule
+            obj,
+            label=label,
+            score=score,
+            weight=weight,
+            pos_label=pos_label,
+            rule=rule,
+            values=values,
         )
     if _is_dask(obj) and hasattr(obj, "columns"):
         from ._dask import DaskSource
@@ -109,12 +109,21 @@ def source_for(
 
 
 def source_from_arrays(
-    y: Any, s: Any, w: Any = None, *, pos_label: Any = None, rule: str = ">="
+    y: Any,
+    s: Any,
+    w: Any = None,
+    *,
+    pos_label: Any = None,
+    rule: str = ">=",
+    values: Any = None,
 ) -> Any:
     """The Source over Dask arrays of labels, scores and weights, or None.
 
     None unless one of ``y``, ``s`` or ``w`` is a Dask collection (array, Series).
-    Other inputs are turned into Dask arrays with the scores' chunks.
+    Other inputs are turned into Dask arrays with the scores' chunks. ``values``:
+    per-row values as :func:`cutpoints.find_cutpoint` takes them (numbers, Dask
+    arrays, or in-memory arrays of one value per row); the source's ``values``
+    attribute is then their parsed form (outcome -> a number or ``(1.0, column)``).
 
     Examples
     --------
@@ -129,7 +138,7 @@ def source_from_arrays(
         return None
     from ._dask import DaskSource
 
-    return DaskSource.from_arrays(y, s, w, pos_label=pos_label, rule=rule)
+    return DaskSource.from_arrays(y, s, w, pos_label=pos_label, rule=rule, values=values)
 
 
 # ---------------------------------------------------------------------------- pass 0

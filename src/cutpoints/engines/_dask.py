@@ -28,7 +28,8 @@ from ._histogram import (
     Histogram,
     Level,
     _indices_in_cells,
-    _rows_in_cells,
+    _relative_keys_into,
+    _wide,
     count_cells,
     finish_histogram,
 )
@@ -38,6 +39,9 @@ __all__ = ["DaskSource"]
 
 T = TypeVar("T")
 _FAN_IN = 8  # partials added per task of the tree sum
+#: Rows (in all) from which workers count the first level with the compiled kernel.
+COMPILED_FROM_ROWS = 1 << 22
+_LOOKUP_ROWS = 1 << 16  # rows per step of a bin lookup: its buffers stay in cache
 # (label, score, weight or None) numpy arrays of one partition, as read from Dask.
 Columns = tuple[np.ndarray, np.ndarray, np.ndarray | None]
 # A partition's value columns (``values=``): name -> numpy array.
@@ -76,8 +80,9 @@ def _facts(columns: Columns, sign: float, label_name: str) -> PartFacts:
     facts = PartFacts(n_rows=n)
     if n == 0:
         return facts
-    score = _engine_scores(score, sign)
+    # The range as the engine sees the scores (negated for rule="<="), without a copy.
     low, high = float(score.min()), float(score.max())
+    low, high = (low, high) if sign > 0 else (-high, -low)
     if np.isfinite(low) and np.isfinite(high):
         facts.low, facts.high = low, high
     else:
@@ -97,6 +102,10 @@ def _facts(columns: Columns, sign: float, label_name: str) -> PartFacts:
         facts.labels = None
         return facts
     totals: dict[Any, tuple[int, Any]] = {}
+    if labels.dtype == bool and weight is None:
+        n_true = int(np.count_nonzero(labels))  # one pass, no mask
+        facts.labels = {v: (n_true if v else n - n_true,) * 2 for v in found}
+        return facts
     for value in found:
         mask = labels == value
         rows = int(mask.sum())
@@ -108,15 +117,83 @@ def _facts(columns: Columns, sign: float, label_name: str) -> PartFacts:
 
 def _engine_columns(columns: Columns, sign: float, positive: Any, integer: bool) -> Rows:
     labels, score, weight = columns
-    is_positive = np.asarray(labels == positive, dtype=bool)
+    if labels.dtype == bool and isinstance(positive, (bool, np.bool_)) and positive:
+        is_positive = labels  # already the flags: no pass, no copy
+    else:
+        is_positive = np.asarray(labels == positive, dtype=bool)
     return _engine_scores(score, sign), is_positive, _engine_weights(weight, integer)
 
 
 def _count(columns: Columns, params: tuple[Any, ...]) -> tuple[np.ndarray, np.ndarray | None]:
-    """A counting pass on one partition: :func:`count_cells` of its rows."""
-    sign, positive, integer, layout, levels, count_rows = params
+    """A counting pass on one partition: :func:`count_cells` of its rows, or the
+    compiled kernel's first-level counts when the driver asks for them."""
+    sign, positive, integer, layout, levels, count_rows, compiled = params
     score, is_positive, weight = _engine_columns(columns, sign, positive, integer)
+    if compiled is not None and len(levels) == 1 and len(score):
+        counted = _compiled_counts(score, is_positive, weight, layout, count_rows, compiled)
+        if counted is not None:
+            return counted
+    if len(levels) > 1 and len(score):
+        # Only the rows in split bins reach the deeper levels: find them with one bin
+        # lookup a row, then walk the levels on those rows alone (the same counts).
+        assert levels[1].parent_rank is not None
+        inside = _rows_in_bins(score, layout, levels[1].parent_rank >= 0)
+        score, is_positive = score[inside], is_positive[inside]
+        weight = None if weight is None else weight[inside]
     return count_cells(score, is_positive, weight, layout, levels, count_rows=count_rows)
+
+
+def _rows_in_bins(score: Any, layout: BinLayout, bins: BoolArray) -> np.ndarray:
+    """The indices (ascending) of the rows in the marked first-level bins.
+
+    One lookup of each row's bin: a few operations a row, however scattered the bins
+    (comparing with each of up to 16 score intervals costs four operations per
+    interval). Every temporary is allocated once: Dask's workers run with
+    ``MALLOC_TRIM_THRESHOLD_`` set, which makes each fresh large array cost page faults
+    (measured: numpy passes 2-3x slower there than in the client).
+    """
+    n = len(score)
+    size = max(1, min(n, _LOOKUP_ROWS))
+    keys, tmp, marked = np.empty(size, np.uint64), np.empty(size, np.int64), np.empty(size, bool)
+    found = []
+    for a in range(0, n, size):
+        b = min(a + size, n)
+        rel = _relative_keys_into(_wide(score[a:b], keys), layout, keys[: b - a], tmp[: b - a])
+        rel >>= np.uint64(layout.shift)
+        np.take(bins, rel.view(np.int64), out=marked[: b - a])
+        found.append(np.flatnonzero(marked[: b - a]) + a)
+    return np.concatenate(found) if found else np.zeros(0, dtype=np.int64)
+
+
+def _compiled_counts(
+    score: Any, is_positive: Any, weight: Any, layout: BinLayout, count_rows: bool, large: bool
+) -> tuple[np.ndarray, np.ndarray | None] | None:
+    """:func:`count_cells`' result (same dtypes) from the compiled kernel, or None where
+    it does not pay (a small input on a worker that has not loaded numba yet), cannot
+    run here (no numba) or gave no row counts."""
+    try:
+        from . import _compiled  # type: ignore[attr-defined, unused-ignore]
+
+        if not (_compiled.AVAILABLE and (large or _compiled.worthwhile(len(score)))):
+            return None
+        positive, negative, rows = _compiled.bin_counts(
+            score,
+            is_positive,
+            weight,
+            base=layout.base,
+            shift=layout.shift,
+            nonnegative=layout.nonnegative,
+            n_cells=layout.n_bins,
+            count_rows=count_rows,
+        )
+    except ImportError:  # numba installed but broken: the numpy pass is exact too
+        return None
+    if count_rows and rows is None:
+        return None
+    # count_cells' dtypes (int64 rows, float64 weights), so partials of both paths add.
+    by_class = np.empty(2 * layout.n_bins, dtype=np.int64 if weight is None else np.float64)
+    by_class[1::2], by_class[0::2] = positive, negative
+    return by_class, rows if count_rows else None
 
 
 def _add_counts(*parts: tuple[np.ndarray, np.ndarray | None]) -> tuple[Any, Any]:
@@ -135,7 +212,31 @@ def _rows(columns: Columns, params: tuple[Any, ...]) -> Rows:
     score, is_positive, weight = _engine_columns(columns, sign, positive, integer)
     if len(score) == 0:
         return np.zeros(0), np.zeros(0, dtype=bool), weight
-    return _rows_in_cells(score, is_positive, weight, layout, levels, chosen, ranges)
+    del ranges  # one bin lookup a row beats comparing with each interval
+    found = _chosen_rows(score, layout, levels, chosen)
+    w = None if weight is None else weight[found]
+    return np.asarray(score[found], dtype=np.float64), is_positive[found], w
+
+
+def _chosen_rows(
+    score: Any, layout: BinLayout, levels: Sequence[Level], chosen: list[BoolArray]
+) -> np.ndarray:
+    """The indices (ascending) of the rows in the chosen cells (``chosen[l]`` marks level
+    l's). Those lie in chosen or split first-level bins: one bin lookup a row finds the
+    rows in these, and the deeper levels are walked on them alone."""
+    if len(levels) == 1:
+        return _rows_in_bins(score, layout, chosen[0])
+    assert levels[1].parent_rank is not None
+    found = _rows_in_bins(score, layout, chosen[0] | (levels[1].parent_rank >= 0))
+    return found[_indices_in_cells(score[found], layout, levels, chosen, None)]
+
+
+def _chunk_values(names: list[str], *chunks: np.ndarray) -> ValueArrays:
+    """One chunk of the value arrays, by column name, as float64."""
+    return {
+        name: np.asarray(np.ravel(chunk), dtype=np.float64)
+        for name, chunk in zip(names, chunks, strict=True)
+    }
 
 
 def _frame_values(frame: Any, names: list[str]) -> ValueArrays:
@@ -143,6 +244,10 @@ def _frame_values(frame: Any, names: list[str]) -> ValueArrays:
     return {
         name: np.asarray(frame[name].to_numpy(dtype=np.float64, na_value=np.nan)) for name in names
     }
+
+
+def _facts_of(columns: Columns, params: tuple[float, str]) -> PartFacts:
+    return _facts(columns, *params)
 
 
 def _value_facts(values: ValueArrays) -> dict[str, int]:
@@ -167,6 +272,10 @@ def _count_values(
     """A counting pass on one partition, with the per-cell sums of its extra columns."""
     layout, levels, count_rows = params[4:]
     score, is_positive, weight, extra = _value_columns(columns, values, params)
+    if len(levels) > 1 and len(score):  # only the rows in split bins reach deeper levels
+        inside = _rows_in_bins(score, layout, levels[1].parent_rank >= 0)
+        score, is_positive, extra = score[inside], is_positive[inside], extra[:, inside]
+        weight = None if weight is None else weight[inside]
     sums = np.zeros((len(extra), levels[-1].n_cells))
     by_class, rows = count_cells(
         score,
@@ -191,17 +300,40 @@ def _add_value_counts(*parts: tuple[np.ndarray, np.ndarray | None, np.ndarray]) 
 
 def _rows_values(columns: Columns, values: ValueArrays, params: tuple[Any, ...]) -> ExtraRows:
     """The refining pass on one partition: its rows in the chosen cells, with extras."""
-    layout, levels, chosen, ranges = params[4:]
+    layout, levels, chosen, _ = params[4:]
     score, is_positive, weight, extra = _value_columns(columns, values, params)
-    rows = _indices_in_cells(score, layout, levels, chosen, ranges)
+    rows = _chosen_rows(score, layout, levels, chosen)
     w = None if weight is None else weight[rows]
     return np.asarray(score[rows], dtype=np.float64), is_positive[rows], w, extra[:, rows]
+
+
+def _each(func: Callable[[Any, Any], T], params: Any, *parts: Any) -> list[T]:
+    """``func(part, params)`` on each part of a group, in order: one task per group."""
+    return [func(part, params) for part in parts]
+
+
+def _summed(
+    func: Callable[[Any, Any], Any], combine: Callable[..., Any], params: Any, *parts: Any
+) -> Any:
+    """The partials of a group's parts, combined in order: one small table per group."""
+    out = func(parts[0], params)
+    for part in parts[1:]:
+        out = combine(out, func(part, params))
+    return out
 
 
 def _run_task(columns: Columns, params: tuple[Any, ...], start: int, task: Any) -> Any:
     sign, positive, integer = params
     score, is_positive, weight = _engine_columns(columns, sign, positive, integer)
     return task(Batch(score, is_positive, weight, None, start))
+
+
+def _run_task_values(
+    columns: Columns, values: ValueArrays, params: tuple[Any, ...], start: int, task: Any
+) -> Any:
+    """:func:`_run_task` for a source with values: the batch carries its extra columns."""
+    score, is_positive, weight, extra = _value_columns(columns, values, params)
+    return task(Batch(score, is_positive, weight, extra, start))
 
 
 def _combine_many(combine: Any, *parts: Any) -> Any:
@@ -244,8 +376,13 @@ class DaskSource:
         integer_weights: bool,
         values: Mapping[str, float | tuple[float, str]] | None = None,
         value_parts: list[Any] | None = None,
+        data: Any = None,
+        keys: list[Any] | None = None,
     ) -> None:
         self._parts = parts  # delayed (label, score, weight) numpy arrays per partition
+        # The collection the parts read and, per part, the key of its chunk there: where
+        # the chunks are held in a cluster's memory, a pass runs one task per worker.
+        self._data, self._keys = data, keys
         self.label, self.score, self.weight = label, score, weight
         self.pos_label = pos_label
         self.rule = rule
@@ -332,31 +469,32 @@ class DaskSource:
             integer_weights=integer_weights,
             values=values,
             value_parts=value_parts,
+            data=frame,
         )
 
     @classmethod
     def from_arrays(
-        cls, y: Any, s: Any, w: Any = None, *, pos_label: Any = None, rule: str = ">="
+        cls,
+        y: Any,
+        s: Any,
+        w: Any = None,
+        *,
+        pos_label: Any = None,
+        rule: str = ">=",
+        values: Mapping[str, Any] | None = None,
     ) -> DaskSource:
-        """A source over Dask arrays (or Series) of labels, scores and weights."""
+        """A source over Dask arrays (or Series) of labels, scores and weights.
+
+        ``values``: per-row values as :func:`cutpoints.find_cutpoint` takes them (outcome
+        -> a number, a Dask array, or an in-memory array of one value per row); see
+        :func:`array_values`. Every array is rechunked to the scores' chunks.
+        """
         dask = _dask()
-        da = _dask("dask.array")
 
         arrays = {}
-        for name, values in (("y_true", y), ("y_score", s), ("sample_weight", w)):
-            if values is None:
-                continue
-            array = (
-                values.to_dask_array(lengths=True) if hasattr(values, "to_dask_array") else values
-            )
-            array = array if isinstance(array, da.Array) else da.asarray(np.asarray(array))
-            if array.ndim != 1:
-                msg = f"'{name}' must be one-dimensional (got shape {array.shape})"
-                raise InvalidInputError(msg)
-            if any(np.isnan(c) for c in array.chunks[0]):
-                # From a DataFrame: chunk lengths unknown until counted (a cheap pass).
-                array = array.compute_chunk_sizes()
-            arrays[name] = array
+        for name, given in (("y_true", y), ("y_score", s), ("sample_weight", w)):
+            if given is not None:
+                arrays[name] = _dask_array(given, name)
         score = arrays["y_score"]
         lengths = {name: a.shape[0] for name, a in arrays.items()}
         if len(set(lengths.values())) > 1:
@@ -380,6 +518,15 @@ class DaskSource:
         parts = [
             read(a, b, c) for a, b, c in zip(label_chunks, score_chunks, weight_chunks, strict=True)
         ]
+        spec, value_parts = None, None
+        if values is not None:
+            spec, columns = array_values(values, score)
+            names = list(columns)
+            per_column = [columns[name].rechunk(chunks).to_delayed().ravel() for name in names]
+            read_values = dask.delayed(_chunk_values, pure=True)
+            value_parts = [read_values(names, *chunk) for chunk in zip(*per_column, strict=True)]
+            if not names:  # only numbers: no column to read
+                value_parts = [{} for _ in parts]
         return cls(
             parts,
             label="y_true",
@@ -390,7 +537,16 @@ class DaskSource:
             label_dtype=arrays["y_true"].dtype,
             score_kind=score.dtype.kind,
             integer_weights=weight is not None and weight.dtype.kind in "iu",
+            values=spec,
+            value_parts=value_parts,
+            data=score,
+            keys=[d.key for d in score_chunks],
         )
+
+    @property
+    def values(self) -> Mapping[str, float | tuple[float, str]] | None:
+        """The per-row values, parsed: outcome -> a number or ``(sign, column)``."""
+        return self._values
 
     # -- the Source protocol
     def summary(self) -> SourceSummary:
@@ -398,12 +554,11 @@ class DaskSource:
         if self._summary is None:
             dask = _dask()
 
-            facts = dask.delayed(_facts, pure=True)
-            parts = [facts(p, self._sign, self.label) for p in self._parts]
+            groups, tasks = self._grouped(_facts_of, (self._sign, self.label))
             value_facts = dask.delayed(_value_facts, pure=True)
             checks = [value_facts(v) for v in self._value_parts or []]
-            computed = dask.compute(*parts, *checks)
-            per_part = computed[: len(parts)]
+            computed = dask.compute(*tasks, *checks)
+            per_part = _ungrouped(groups, computed[: len(tasks)])
             self._starts = list(np.cumsum([0] + [f.n_rows for f in per_part])[:-1])
             merged = PartFacts()
             for part in per_part:
@@ -419,7 +574,7 @@ class DaskSource:
                 integer_scores=self._score_kind in "iu",
             )
             if self._values is not None:
-                self._check_values(computed[len(parts) :])
+                self._check_values(computed[len(tasks) :])
                 from .._scan import value_names
 
                 # the value columns, then each row's positive and negative flag gain
@@ -437,27 +592,86 @@ class DaskSource:
             if n_bad:
                 msg = (
                     f"'{name}' must be finite and not missing (got {n_bad} missing, NaN or "
-                    "infinite values in the DataFrame)"
+                    "infinite values in all)"
                 )
                 raise InvalidInputError(msg)
+
+    def _groups(self) -> list[list[int]]:
+        """The parts (indices, ascending) in groups that each run as one task.
+
+        Parts whose chunks one worker holds in memory (a persisted collection, with the
+        distributed Client that ``dask.compute`` uses now) form one group per worker:
+        one task reads them where they lie, and one small result travels. Every other
+        part is a group of its own (its chunk is computed, then read, where Dask likes).
+        """
+        homes: list[Any] = [None] * len(self._parts)
+        client = _current_client()
+        futures = []
+        if client is not None and self._data is not None:
+            futures = _dask("distributed").futures_of(self._data)
+        if futures:
+            held = {key: next(iter(where), None) for key, where in client.who_has(futures).items()}
+            if self._keys is not None:  # arrays: the scores' chunk keys
+                homes = [held.get(key) for key in self._keys]
+            elif len({key[0] for key in held}) == 1:
+                # A persisted DataFrame's partitions are named apart from its expression:
+                # partition i is key (name, i).
+                homes = [held.get((next(iter(held))[0], i)) for i in range(len(homes))]
+        groups: list[list[int]] = []
+        by_worker: dict[Any, list[int]] = {}
+        for i, home in enumerate(homes):
+            if home is None:
+                groups.append([i])
+            else:
+                by_worker.setdefault(home, []).append(i)
+        return sorted(groups + list(by_worker.values()))
+
+    def _grouped(self, func: Callable[[Any, Any], Any], params: Any) -> tuple[Any, list[Any]]:
+        """Delayed tasks of ``func(part, params)`` over the parts, one per group (see
+        :meth:`_groups`); :func:`_ungrouped` puts their results back in part order."""
+        dask = _dask()
+
+        groups = self._groups()
+        each = dask.delayed(_each, pure=True)
+        return groups, [each(func, params, *[self._parts[i] for i in g]) for g in groups]
 
     def _params(self) -> tuple[Any, ...]:
         summary = self.summary()
         return (self._sign, summary.positive_label, self._integer_weights)
 
     def histogram(self, layout: BinLayout, levels: Sequence[Level]) -> Histogram:
-        """A counting pass: per-partition tables, tree-summed on the cluster."""
+        """A counting pass: per-partition tables, tree-summed on the cluster.
+
+        Integer tables (no weights, integer weights) add up alike in any order, so the
+        parts held by one worker are counted by one task into one table. Float weights
+        keep one table per part, added in part order: the sums do not depend on where
+        the data lies.
+        """
         dask = _dask()
 
         summary = self.summary()
-        params = dask.delayed(
-            (*self._params(), layout, list(levels), summary.zero_weights), traverse=False
-        )
         if self._value_parts is not None:
             return self._value_histogram(layout, levels)
-        count = dask.delayed(_count, pure=True)
-        total = _tree([count(p, params) for p in self._parts], _add_counts)
-        by_class, rows = dask.compute(total)[0]
+        from . import _histogram
+
+        # None: numpy counts. Else whether the input is large: a worker pays numba's
+        # start-up once and keeps the kernels, so any sizeable input repays it (small
+        # ones use the kernels only on a worker that has them loaded already).
+        compiled = summary.n_rows >= COMPILED_FROM_ROWS if _histogram.USE_COMPILED else None
+        params = dask.delayed(
+            (*self._params(), layout, list(levels), summary.zero_weights, compiled),
+            traverse=False,
+        )
+        if not summary.weighted or summary.integer_weights:
+            summed = dask.delayed(_summed, pure=True)
+            tasks = [
+                summed(_count, _add_counts, params, *[self._parts[i] for i in group])
+                for group in self._groups()
+            ]
+        else:
+            count = dask.delayed(_count, pure=True)
+            tasks = [count(p, params) for p in self._parts]
+        by_class, rows = dask.compute(_tree(tasks, _add_counts))[0]
         return finish_histogram(
             by_class,
             rows,
@@ -529,8 +743,8 @@ class DaskSource:
         params = dask.delayed(
             (*self._params(), layout, list(levels), chosen, ranges), traverse=False
         )
-        rows = dask.delayed(_rows, pure=True)
-        parts = dask.compute(*[rows(p, params) for p in self._parts])
+        groups, tasks = self._grouped(_rows, params)
+        parts = _ungrouped(groups, dask.compute(*tasks))
         weights = [p[2] for p in parts]
         weight = None if weights[0] is None else np.concatenate(weights)
         return (
@@ -558,12 +772,21 @@ class DaskSource:
         self.summary()
         if not self._parts:
             return None
-        params = dask.delayed(self._params(), traverse=False)
-        run = dask.delayed(_run_task, pure=True)
-        parts = [
-            run(p, params, int(start), task)
-            for p, start in zip(self._parts, self._starts, strict=True)
-        ]
+        if self._value_parts is not None:
+            # The batches carry the value columns and gains (Batch.extra), as files do.
+            params = dask.delayed((*self._params(), self._values), traverse=False)
+            run = dask.delayed(_run_task_values, pure=True)
+            parts = [
+                run(p, v, params, int(start), task)
+                for p, v, start in zip(self._parts, self._value_parts, self._starts, strict=True)
+            ]
+        else:
+            params = dask.delayed(self._params(), traverse=False)
+            run_plain = dask.delayed(_run_task, pure=True)
+            parts = [
+                run_plain(p, params, int(start), task)
+                for p, start in zip(self._parts, self._starts, strict=True)
+            ]
         total = _tree(parts, _Combine(combine))
         result: T = dask.compute(total)[0]
         return result
@@ -577,6 +800,107 @@ class _Combine:
 
     def __call__(self, *parts: Any) -> Any:
         return _combine_many(self.combine, *parts)
+
+
+def _dask_array(given: Any, name: str) -> Any:
+    """``given`` (a Dask array or Series, or an in-memory array) as a 1-D Dask array
+    with known chunk lengths."""
+    da = _dask("dask.array")
+
+    array = given.to_dask_array(lengths=True) if hasattr(given, "to_dask_array") else given
+    array = array if isinstance(array, da.Array) else da.asarray(np.asarray(array))
+    if array.ndim != 1:
+        msg = f"'{name}' must be one-dimensional (got shape {array.shape})"
+        raise InvalidInputError(msg)
+    if any(np.isnan(c) for c in array.chunks[0]):
+        # From a DataFrame: chunk lengths unknown until counted (a cheap pass).
+        array = array.compute_chunk_sizes()
+    return array
+
+
+def array_values(values: Any, score: Any) -> tuple[dict[str, float | tuple[float, str]], Any]:
+    """``values=`` beside Dask scores: the parsed spec and its columns as Dask arrays.
+
+    Numbers, in-memory arrays and unknown outcome keys are checked as in memory
+    (:func:`cutpoints._values.check_values`, the same messages); an in-memory array
+    becomes a Dask array with the scores' chunks. A Dask array (or Series) is checked
+    for its length and dtype here, and for NaN and infinity by pass 0 on the workers.
+    Each array is the column ``values["<outcome>"]``, so errors and
+    :attr:`cutpoints.Cutpoint.columns` name it so.
+
+    Examples
+    --------
+    >>> import numpy as np, dask.array as da
+    >>> spec, columns = array_values({"tp": np.array([1.0, 2.0]), "fp": -5}, da.zeros(2))
+    >>> spec
+    {'tp': (1.0, 'values["tp"]'), 'fp': -5.0}
+    >>> columns['values["tp"]'].compute()
+    array([1., 2.])
+    """
+    from .._values import check_values
+
+    if not isinstance(values, Mapping):
+        check_values(values, 0)  # raises: the in-memory message
+    n = score.shape[0]
+    on_cluster = {k: v for k, v in values.items() if _is_dask_collection(v)}
+    # Everything else is validated in memory, exactly as for numpy inputs (a Dask
+    # entry stands in as 0 there, so its key is still checked).
+    checked = check_values({k: 0 if k in on_cluster else v for k, v in values.items()}, n)
+    spec: dict[str, float | tuple[float, str]] = {}
+    columns: dict[str, Any] = {}
+    for key in values:
+        name = f'values["{key}"]'
+        entry = checked.entries.get(key)
+        if key in on_cluster:
+            array = _dask_array(on_cluster[key], name)
+            kind = array.dtype.kind
+            if kind == "b":
+                msg = f"'{name}' must be numeric (got booleans); pass them as 0/1 if you mean it"
+                raise InvalidInputError(msg)
+            if kind not in "iuf":
+                msg = f"'{name}' must be numeric (got dtype {array.dtype})"
+                raise InvalidInputError(msg)
+            if array.shape[0] != n:
+                msg = (
+                    f"'{name}' must have one value per row "
+                    f"('{name}' has {array.shape[0]}, the scores have {n})"
+                )
+                raise InvalidInputError(msg)
+        elif isinstance(entry, np.ndarray):
+            array = _dask("dask.array").from_array(entry, chunks=score.chunks)
+        else:
+            spec[key] = 0.0 if entry is None else float(entry)
+            continue
+        spec[key] = (1.0, name)
+        columns[name] = array
+    return spec, columns
+
+
+def _is_dask_collection(value: Any) -> bool:
+    return type(value).__module__.split(".")[0] in {"dask", "dask_expr"}
+
+
+def _ungrouped(groups: list[list[int]], results: Sequence[list[T]]) -> list[T]:
+    """Per-group lists of per-part results, back in part order.
+
+    Examples
+    --------
+    >>> _ungrouped([[0, 2], [1, 3]], [["a", "c"], ["b", "d"]])
+    ['a', 'b', 'c', 'd']
+    """
+    out: dict[int, T] = {}
+    for group, found in zip(groups, results, strict=True):
+        out.update(zip(group, found, strict=True))
+    return [out[i] for i in range(len(out))]
+
+
+def _current_client() -> Any:
+    """The distributed Client that ``dask.compute`` uses now, or None."""
+    dask = _dask()
+
+    scheduler = dask.base.get_scheduler()
+    client = getattr(scheduler, "__self__", None)
+    return client if type(client).__name__ == "Client" else None
 
 
 def _dask(name: str = "dask") -> Any:

@@ -192,10 +192,9 @@ def _check_failures(status: npt.NDArray[np.str_], task: _Task) -> None:
 
 
 def _check_values_options(y_true: Any, y_score: Any, sample_weight: Any, groups: Any) -> None:
-    """Per-row values are resampled with arrays in memory (multinomial or Poisson);
-    a scan carries its own (``cp.scan(..., values=...)``)."""
-    from .._api import _is_dask
-
+    """Per-row values are resampled with arrays in memory (multinomial or Poisson) or
+    beside Dask arrays (Poisson, where they live); a scan carries its own
+    (``cp.scan(..., values=...)``)."""
     if groups is not None:
         msg = "'values' cannot be combined with 'groups' in bootstrap() yet (got both)"
         raise InvalidParameterError(msg)
@@ -203,12 +202,6 @@ def _check_values_options(y_true: Any, y_score: Any, sample_weight: Any, groups:
         msg = (
             "'values' of a streamed source are given to the source: "
             "cp.scan(..., values={...}) (got values= beside a source)"
-        )
-        raise InvalidParameterError(msg)
-    if _is_dask(y_true, y_score, sample_weight):
-        msg = (
-            "'values' is not supported with Dask arrays yet (got Dask arrays); write them "
-            "to Parquet and use cp.scan(..., values=...)"
         )
         raise InvalidParameterError(msg)
 
@@ -378,9 +371,10 @@ def bootstrap(
                 "method='poisson' (the default) for Dask arrays (got 'multinomial')"
             )
             raise InvalidParameterError(msg)
-        data = _cluster_arrays(y_true, y_score, sample_weight, pos_label, rule)
-        if data is not None:
+        data = _cluster_arrays(y_true, y_score, sample_weight, pos_label, rule, values)
+        if data is not None:  # the values travel inside the scan, checked on the workers
             y_true, y_score, sample_weight, pos_label, rule = data, None, None, None, ">="
+            values = None
     if y_score is None:
         method = "poisson"
     if method == "poisson":

@@ -1647,13 +1647,6 @@ def _scan_values(data: Any) -> ValueSpec | None:
     spec = getattr(data, "values", None)
     if spec is None:
         return None
-    if getattr(data, "cluster", None) is not None:
-        msg = (
-            "'values' of a Dask DataFrame scan are not streamed to the bootstrap yet: "
-            "write the frame to Parquet and bootstrap cp.scan(path, ..., values=...) "
-            f"(got values={dict(spec)!r})"
-        )
-        raise InvalidParameterError(msg)
     return ValueSpec.of_named(spec)
 
 
