@@ -60,6 +60,7 @@ from ..engines._histogram import (
 from ..engines._sort import sweep_with_top
 from ..selection import Constraint, select_rows
 from ..selection._kernel import may_reach
+from . import _kernels
 from ._cuts import Brief, CutpointFactory, LazyCutpoints
 
 __all__ = ["applicable", "budget_curves", "cell_bits", "choose_binned"]
@@ -154,10 +155,16 @@ def _count(
     codes: IntArray,
     n_groups: int,
     layout: BinLayout,
+    compiled: bool | None = None,
 ) -> _Cells:
-    """One counting pass over blocks of rows (on the sort threads)."""
+    """One counting pass over blocks of rows (on the sort threads): compiled where
+    :func:`~cutpoints.groups._kernels.worthwhile` (``compiled=None``), else numpy
+    (the oracle)."""
     n_bins = layout.n_bins
     n_slots = 2 * n_groups * n_bins
+    if _kernels.worthwhile(len(score)) if compiled is None else compiled:
+        counts, rows = _kernels.cell_counts(score, is_positive, weight, codes, n_groups, layout)
+        return _cells(counts, None if rows is None else [rows], weight, n_groups, n_bins)
 
     def task(start: int, stop: int) -> tuple[np.ndarray, IntArray | None]:
         counts = np.zeros(n_slots, dtype=np.int64 if weight is None else np.float64)
@@ -177,15 +184,27 @@ def _count(
     counts = parts[0][0]
     for part, _ in parts[1:]:
         counts += part
+    row_parts = None if weight is None else [p[1] for p in parts]
+    return _cells(counts, row_parts, weight, n_groups, n_bins)
+
+
+def _cells(
+    counts: np.ndarray,
+    row_parts: list[Any] | None,
+    weight: np.ndarray | None,
+    n_groups: int,
+    n_bins: int,
+) -> _Cells:
+    """The cells from the flat table (``2 * cell + is_positive``, bins ascending)."""
     table = counts.reshape(n_groups, n_bins, 2)[:, ::-1, :]  # highest scores first
     if weight is not None and weight.dtype.kind in "iub":
         table = table.astype(np.int64)  # whole numbers, summed exactly as floats
     positive, negative = table[:, :, 1], table[:, :, 0]
-    if weight is None:
+    if row_parts is None:
         rows = positive + negative
     else:
-        rows = parts[0][1]
-        for _, part_rows in parts[1:]:
+        rows = row_parts[0]
+        for part_rows in row_parts[1:]:
             rows = rows + part_rows
         rows = rows.reshape(n_groups, n_bins)[:, ::-1]
     return _Cells(positive, negative, np.ascontiguousarray(rows))
@@ -197,8 +216,13 @@ def _rows_in(
     codes: IntArray,
     layout: BinLayout,
     picked: BoolArray,
+    n_picked: int,
+    compiled: bool | None = None,
 ) -> IntArray:
-    """The rows whose cell is picked (``picked`` by cell, bins ascending), in row order."""
+    """The rows whose cell is picked (``picked`` by cell, bins ascending), in row order;
+    ``n_picked`` of them. Compiled or numpy as in :func:`_count`."""
+    if _kernels.worthwhile(len(score)) if compiled is None else compiled:
+        return _kernels.picked_rows(score, is_positive, codes, layout, picked, n_picked).index
     slots = np.repeat(picked, 2)
 
     def task(start: int, stop: int) -> IntArray:
@@ -308,28 +332,29 @@ def choose_binned(
     score, is_positive, weight = table.score, columns.is_positive, columns.weight
     layout, cells, tp_edges, fp_edges = table.layout, table.cells, table.tp_edges, table.fp_edges
     n_pos, n_neg = tp_edges[:, -1], fp_edges[:, -1]
-    runs = _runs(score, is_positive, weight, codes, layout, refine, tp_edges, fp_edges)
+    runs = _runs(score, is_positive, weight, codes, layout, refine, cells.rows, tp_edges, fp_edges)
     picked = _select(runs, n_pos, n_neg, objective, constraints, maximize, ties)
     if picked is None:
         return None
     make = CutpointFactory(objective, constraints)
     sign = 1.0 if columns.rule == ">=" else -1.0
     sizes = cells.rows.sum(axis=1)
-    briefs = []
-    for g, (i, value) in enumerate(zip(*picked, strict=True)):
-        tp, fp = runs.tp[i : i + 1], runs.fp[i : i + 1]
-        briefs.append(
-            Brief(
-                float(sign * runs.thresholds[i]),
-                tp[0].item(),
-                fp[0].item(),
-                (n_neg[g].item() - fp)[0].item(),
-                (n_pos[g].item() - tp)[0].item(),
-                n_samples=int(sizes[g]),
-                score=value,
-                metric=objective,
-            )
+    # Python scalars of every group at once (the counts' own dtype, as one row's would be).
+    at = np.asarray(picked[0], dtype=np.int64)
+    tp, fp = runs.tp[at], runs.fp[at]
+    briefs = [
+        Brief(threshold, tp_g, fp_g, tn_g, fn_g, n_samples=size, score=value, metric=objective)
+        for threshold, tp_g, fp_g, tn_g, fn_g, size, value in zip(
+            (sign * runs.thresholds[at]).tolist(),
+            tp.tolist(),
+            fp.tolist(),
+            (n_neg - fp).tolist(),
+            (n_pos - tp).tolist(),
+            sizes.tolist(),
+            picked[1],
+            strict=True,
         )
+    ]
     curves = _GroupCurves(columns, layout, runs, cells, refine, tp_edges, fp_edges, sign, codes)
 
     def build(g: int) -> Cutpoint:
@@ -409,6 +434,7 @@ def budget_curves(
         codes,
         table.layout,
         refine,
+        table.cells.rows,
         table.tp_edges,
         table.fp_edges,
     )
@@ -449,13 +475,30 @@ def _runs(
     codes: IntArray,
     layout: BinLayout,
     refine: BoolArray,
+    cells_rows: IntArray,
     tp_edges: np.ndarray,
     fp_edges: np.ndarray,
+    compiled: bool | None = None,
 ) -> _Runs:
-    """The rows of the refined cells, sorted by (group, score), as exact curve rows."""
+    """The rows of the refined cells, sorted by (group, score), as exact curve rows
+    (compiled or numpy as in :func:`_count`)."""
     n_groups, n_bins = refine.shape
     # Cells number bins upwards; ``refine`` counts them downwards.
-    index = _rows_in(score, is_positive, codes, layout, refine[:, ::-1].ravel())
+    rows_per_cell = cells_rows[refine]
+    n_picked = int(rows_per_cell.sum())
+    picked = refine[:, ::-1].ravel()
+    if _kernels.worthwhile(len(score)) if compiled is None else compiled:
+        found = _kernels.picked_rows(score, is_positive, codes, layout, picked, n_picked)
+        count_type = tp_edges.dtype
+        picked_weight = (
+            np.ones(n_picked, dtype=count_type)
+            if weight is None
+            else np.asarray(weight[found.index]).astype(count_type)
+        )
+        return _Runs(
+            *_kernels.sorted_runs(found, picked_weight, refine, rows_per_cell, tp_edges, fp_edges)
+        )
+    index = _rows_in(score, is_positive, codes, layout, picked, n_picked, compiled=False)
     s = score[index] + 0.0  # -0.0 and 0.0 are one threshold
     # By group, then score descending: a sort of the scores, then a stable one of the
     # groups (two plain argsorts beat a lexsort several times over).

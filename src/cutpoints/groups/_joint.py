@@ -35,6 +35,7 @@ from .._curve import ConfusionCurve
 from .._metrics import BoundMetric
 from ..errors import InvalidParameterError
 from ..selection import Constraint
+from . import _kernels
 
 __all__ = [
     "JointProblem",
@@ -564,17 +565,22 @@ def _array_knapsack(
     best[0] = 0.0
     lo, hi = 0, 0  # the budget levels alive
     choices = []
+    stage = _stage
+    if _kernels.knapsack_worthwhile(sum(len(u) for u in units)):
+        stage = _kernels.knapsack_stage  # the same loop, compiled
     for k, (it, u) in enumerate(zip(items, units, strict=True)):
         new = np.full(cap + 1, -np.inf)
         choice = np.full(cap + 1, -1, dtype=np.int64)
-        for j in np.flatnonzero(u <= cap - lo):
-            uj = int(u[j])
-            stop = min(hi, cap - uj) + 1
-            candidate = best[lo:stop] + it.v[j]
-            target = new[lo + uj : stop + uj]
-            better = candidate > target  # strict: the earlier item keeps a tie
-            target[better] = candidate[better]
-            choice[lo + uj : stop + uj][better] = j
+        stage(
+            best,
+            lo,
+            hi,
+            cap,
+            np.ascontiguousarray(u, dtype=np.int64),
+            np.ascontiguousarray(it.v, dtype=np.float64),
+            new,
+            choice,
+        )
         if math.isfinite(lower):
             reach = new + bound(k + 1, cap - levels)
             new[reach < lower - tolerance] = -np.inf
@@ -595,6 +601,29 @@ def _array_knapsack(
         chosen[g] = items[g].rows[j]
         used = used - units[g][j]
     return list(chosen)
+
+
+def _stage(
+    best: FloatArray,
+    lo: int,
+    hi: int,
+    cap: int,
+    units: IntArray,
+    values: FloatArray,
+    new: FloatArray,
+    choice: IntArray,
+) -> None:
+    """One group's DP stage in numpy (the oracle of the compiled
+    :func:`~cutpoints.groups._kernels.knapsack_stage`): each item, in order, over the
+    alive budget levels at once."""
+    for j in np.flatnonzero(units <= cap - lo):
+        uj = int(units[j])
+        stop = min(hi, cap - uj) + 1
+        candidate = best[lo:stop] + values[j]
+        target = new[lo + uj : stop + uj]
+        better = candidate > target  # strict: the earlier item keeps a tie
+        target[better] = candidate[better]
+        choice[lo + uj : stop + uj][better] = j
 
 
 def _totals(problem: JointProblem, chosen: Sequence[IntArray]) -> tuple[FloatArray, FloatArray]:

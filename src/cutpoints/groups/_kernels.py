@@ -1,0 +1,667 @@
+"""The grouped histogram path's loops, compiled: (group, bin) counts, the rows of the
+picked cells, their exact curve rows, and the joint knapsack's DP stages.
+
+:mod:`cutpoints.groups._binned` counts every (group, score bin) cell in one pass over
+the rows, then picks the rows of the cells that may hold an answer in a second one and
+turns them into exact curve rows. In numpy each pass computes, per chunk, the score's
+key, its bin, the cell and a bincount (or a gather): several full-length temporaries;
+the curve rows take two argsorts and a dozen gathers. Here each pass is one loop
+compiled by numba, reading each input column once (:func:`cell_counts`,
+:func:`picked_rows`, which also gathers what the next step reads), and the curve rows
+one counting sort by cell with a small sort per cell (:func:`sorted_runs`). The
+knapsack of :mod:`cutpoints.groups._joint` runs its per-item loop compiled
+(:func:`knapsack_stage`). The numpy code stays the oracle: ``tests/test_groups_kernels.py``
+checks that both give the same tables, rows, curve rows and DP stages.
+
+Exactly the numpy passes' semantics (:func:`cutpoints.engines._histogram._relative_keys_into`):
+a row's cell is ``code * n_bins + ((key - base) >> shift)``, ``-0.0`` keys as ``+0.0``,
+negative scores order in reverse of their magnitude, and under a non-negative layout
+the sign bit is cleared. Weights are summed into float64 cells, as the numpy pass sums
+them: the grouped path takes only weights whose sums are exact in any order (whole
+numbers below 2**52, see :func:`~cutpoints.groups._binned.applicable`), so the order of
+the sums does not matter.
+
+Threads and start-up follow the ungrouped compiled pass
+(:mod:`cutpoints.engines._compiled`): ``nogil`` kernels on its pool of Python threads,
+numba imported on the first call, kernels cached (``cache=True``), and
+:func:`worthwhile` says when numba's start-up pays off.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from ..engines import _compiled
+from ..engines._compiled import _even_parts, _map
+from ..engines._histogram import BinLayout
+from ..errors import InvalidParameterError
+
+__all__ = [
+    "COLD_START_ITEMS",
+    "Picked",
+    "cell_counts",
+    "knapsack_stage",
+    "knapsack_worthwhile",
+    "picked_rows",
+    "sorted_runs",
+    "worthwhile",
+]
+
+IntArray = npt.NDArray[np.int64]
+FloatArray = npt.NDArray[np.float64]
+BoolArray = npt.NDArray[np.bool_]
+
+_lock = threading.Lock()
+_warm = False  # these kernels ran in this process: no start-up left to pay
+_kernels: dict[str, Callable[..., Any]] | None = None
+
+
+# ---------------------------------------------------------------------------- kernels
+# Plain functions, compiled by numba on first use (see _compile). Key quantities are
+# uint64 throughout: mixing them with int64 would promote to float64.
+
+
+def _cell(  # pragma: no cover - compiled
+    u: Any, code: Any, base: Any, shift: Any, n_bins: int, nonnegative: bool
+) -> Any:
+    """The cell of a score whose float64 bits are ``u`` in group ``code``: ``code *
+    n_bins + bin``, or -1 outside the layout."""
+    high = np.uint64(1 << 63)
+    low_mask = np.uint64((1 << 63) - 1)
+    mag = u & low_mask
+    if nonnegative:
+        rel = mag - (base & low_mask)  # the sign is dropped (-0.0 keys as +0.0)
+    elif u >= high and mag != np.uint64(0):
+        rel = (low_mask - mag) - base  # ~bits: negative scores in reverse of magnitude
+    else:
+        rel = (mag | high) - base
+    b = rel >> shift
+    if b >= np.uint64(n_bins):
+        return np.int64(-1)
+    return np.int64(code) * np.int64(n_bins) + np.int64(b)
+
+
+def _count_loop(  # pragma: no cover - compiled
+    bits: Any,
+    is_positive: Any,
+    codes: Any,
+    weight: Any,
+    start: int,
+    stop: int,
+    base: Any,
+    shift: Any,
+    n_bins: int,
+    table: Any,
+    rows: Any,
+    nonnegative: bool,
+    weighted: bool,
+) -> int:
+    outside = 0
+    # Slices indexed from 0: no wrap-around checks in the loop.
+    u, labels, g = bits[start:stop], is_positive[start:stop], codes[start:stop]
+    w = weight[start:stop] if weighted else weight
+    for i in range(stop - start):
+        c = _cell(u[i], g[i], base, shift, n_bins, nonnegative)
+        if c < 0:
+            outside += 1
+            continue
+        if weighted:
+            table[2 * c + np.int64(labels[i])] += np.float64(w[i])
+            rows[c] += 1
+        else:
+            table[2 * c + np.int64(labels[i])] += 1
+    return outside
+
+
+def _count_nonnegative(  # pragma: no cover - compiled
+    bits: Any,
+    is_positive: Any,
+    codes: Any,
+    weight: Any,
+    start: int,
+    stop: int,
+    base: Any,
+    shift: Any,
+    n_bins: int,
+    table: Any,
+    rows: Any,
+) -> int:
+    if len(weight):
+        return _count_loop(
+            bits, is_positive, codes, weight, start, stop, base, shift, n_bins, table, rows,
+            True, True,
+        )  # fmt: skip
+    return _count_loop(
+        bits, is_positive, codes, weight, start, stop, base, shift, n_bins, table, rows,
+        True, False,
+    )  # fmt: skip
+
+
+def _count_signed(  # pragma: no cover - compiled
+    bits: Any,
+    is_positive: Any,
+    codes: Any,
+    weight: Any,
+    start: int,
+    stop: int,
+    base: Any,
+    shift: Any,
+    n_bins: int,
+    table: Any,
+    rows: Any,
+) -> int:
+    if len(weight):
+        return _count_loop(
+            bits, is_positive, codes, weight, start, stop, base, shift, n_bins, table, rows,
+            False, True,
+        )  # fmt: skip
+    return _count_loop(
+        bits, is_positive, codes, weight, start, stop, base, shift, n_bins, table, rows,
+        False, False,
+    )  # fmt: skip
+
+
+def _pick_loop(  # pragma: no cover - compiled
+    bits: Any,
+    codes: Any,
+    start: int,
+    stop: int,
+    base: Any,
+    shift: Any,
+    n_bins: int,
+    picked: Any,
+    out: Any,
+    out_cell: Any,
+    out_score: Any,
+    out_label: Any,
+    is_positive: Any,
+    nonnegative: bool,
+) -> int:
+    k = 0
+    u, g, labels = bits[start:stop], codes[start:stop], is_positive[start:stop]
+    score = u.view(np.float64)
+    for i in range(stop - start):
+        c = _cell(u[i], g[i], base, shift, n_bins, nonnegative)
+        if c >= 0 and picked[c]:
+            if k == len(out):  # more rows than counted: never write past the buffers
+                return -1
+            out[k] = start + i
+            out_cell[k] = c
+            out_score[k] = score[i]
+            out_label[k] = labels[i]
+            k += 1
+    return k
+
+
+def _pick_nonnegative(  # pragma: no cover - compiled
+    bits: Any,
+    codes: Any,
+    start: int,
+    stop: int,
+    base: Any,
+    shift: Any,
+    n_bins: int,
+    picked: Any,
+    out: Any,
+    out_cell: Any,
+    out_score: Any,
+    out_label: Any,
+    is_positive: Any,
+) -> int:
+    return _pick_loop(
+        bits, codes, start, stop, base, shift, n_bins, picked, out, out_cell, out_score,
+        out_label, is_positive, True,
+    )  # fmt: skip
+
+
+def _pick_signed(  # pragma: no cover - compiled
+    bits: Any,
+    codes: Any,
+    start: int,
+    stop: int,
+    base: Any,
+    shift: Any,
+    n_bins: int,
+    picked: Any,
+    out: Any,
+    out_cell: Any,
+    out_score: Any,
+    out_label: Any,
+    is_positive: Any,
+) -> int:
+    return _pick_loop(
+        bits, codes, start, stop, base, shift, n_bins, picked, out, out_cell, out_score,
+        out_label, is_positive, False,
+    )  # fmt: skip
+
+
+def _knapsack_stage(  # pragma: no cover - compiled
+    best: Any, lo: int, hi: int, cap: int, units: Any, values: Any, new: Any, choice: Any
+) -> None:
+    """One group's stage of the knapsack's DP: item ``j`` (in order) moves each alive
+    level ``s`` to ``s + units[j]`` with ``best[s] + values[j]`` where strictly better
+    (an earlier item keeps a tie), as the numpy loop of
+    :func:`cutpoints.groups._joint._array_knapsack` does."""
+    for j in range(len(units)):
+        uj = units[j]
+        if uj > cap - lo:
+            continue
+        stop = min(hi, cap - uj) + 1
+        vj = values[j]
+        for level in range(lo, stop):
+            candidate = best[level] + vj
+            if candidate > new[level + uj]:
+                new[level + uj] = candidate
+                choice[level + uj] = j
+
+
+def _runs(  # pragma: no cover - compiled
+    cell: Any,
+    score: Any,
+    label: Any,
+    weight: Any,
+    n_bins: int,
+    rank: Any,
+    offsets: Any,
+    bucket_group: Any,
+    bucket_bin: Any,
+    tp_edges: Any,
+    fp_edges: Any,
+    out_group: Any,
+    out_bin: Any,
+    out_t: Any,
+    out_tp: Any,
+    out_fp: Any,
+    out_starts: Any,
+    n_rows: Any,
+) -> int:
+    n_groups = len(out_starts) - 1
+    # Bucket the picked rows by refined cell (group, then bins highest first): a
+    # counting sort that carries each row's key (its score negated, + 0.0: both zeros
+    # are one score), label and weight.
+    n = len(cell)
+    fill = offsets[:-1].copy()
+    keys = np.empty(n, dtype=np.float64)
+    labels = np.empty(n, dtype=np.bool_)
+    weights = np.empty(n, dtype=weight.dtype)
+    for k in range(n):
+        c = cell[k]
+        g = c // n_bins
+        r = rank[g * n_bins + (n_bins - 1 - (c - g * n_bins))]
+        at = fill[r]
+        keys[at] = -(score[k] + 0.0)
+        labels[at] = label[k]
+        weights[at] = weight[k]
+        fill[r] = at + 1
+    out = 0
+    group = -1
+    for r in range(len(offsets) - 1):
+        g = bucket_group[r]
+        while group < g:  # row 0 ("flag nothing") in front of each group's runs
+            group += 1
+            out_starts[group] = out
+            out_group[out], out_bin[out], out_t[out] = group, -1, np.inf
+            out_tp[out], out_fp[out] = 0, 0
+            out += 1
+        a, e = offsets[r], offsets[r + 1]
+        by_score = np.argsort(keys[a:e]) + a  # the bucket's rows, highest score first
+        tp, fp = tp_edges[g, bucket_bin[r]], fp_edges[g, bucket_bin[r]]
+        q = 0
+        while q < e - a:
+            t = keys[by_score[q]]
+            while q < e - a and keys[by_score[q]] == t:
+                at = by_score[q]
+                if labels[at]:
+                    tp += weights[at]
+                else:
+                    fp += weights[at]
+                q += 1
+            out_group[out], out_bin[out], out_t[out] = g, bucket_bin[r], -t
+            out_tp[out], out_fp[out] = tp, fp
+            out += 1
+        n_rows[g] += e - a
+    while group < n_groups - 1:  # pragma: no cover - every group has a refined bin
+        group += 1
+        out_starts[group] = out
+        out_group[out], out_bin[out], out_t[out] = group, -1, np.inf
+        out_tp[out], out_fp[out] = 0, 0
+        out += 1
+    out_starts[n_groups] = out
+    return out
+
+
+def _compile() -> dict[str, Callable[..., Any]]:
+    """The compiled kernels (imports numba; compiles, or loads from the cache, lazily)."""
+    global _kernels
+    with _lock:
+        if _kernels is None:
+            import numba
+
+            jit = numba.njit(nogil=True, cache=True, boundscheck=False)
+            # Kernels call helpers through this module's globals, which numba resolves
+            # when it compiles: point those names at the compiled helpers first.
+            module = globals()
+            inline = numba.njit(inline="always")
+            for name in ("_cell", "_count_loop", "_pick_loop"):
+                module[name] = inline(module[name])
+            _kernels = {
+                name: jit(module[f"_{name}"])
+                for name in (
+                    "count_nonnegative",
+                    "count_signed",
+                    "pick_nonnegative",
+                    "pick_signed",
+                    "knapsack_stage",
+                    "runs",
+                )
+            }
+        return _kernels
+
+
+def worthwhile(n_rows: int) -> bool:
+    """Whether to run the compiled passes on ``n_rows`` rows rather than numpy: the
+    ungrouped engine's policy (:func:`cutpoints.engines._compiled.worthwhile`), warm
+    when either these kernels or the ungrouped ones already ran in this process.
+
+    Examples
+    --------
+    >>> from cutpoints.engines._compiled import AVAILABLE
+    >>> from cutpoints.groups._kernels import worthwhile
+    >>> worthwhile(10**9) == AVAILABLE
+    True
+    """
+    return _compiled.AVAILABLE and (_warm or _compiled.worthwhile(n_rows))
+
+
+#: Knapsack items (rows of all groups within the budget) from which the compiled DP
+#: stage pays for numba's start-up in a cold process: the numpy stage costs a few
+#: microseconds an item, the start-up about a second.
+COLD_START_ITEMS = 200_000
+
+
+def knapsack_worthwhile(n_items: int) -> bool:
+    """Whether to run the knapsack's stages with :func:`knapsack_stage` rather than
+    numpy: numba already ran in this process, or ``n_items`` repay its start-up.
+
+    Examples
+    --------
+    >>> from cutpoints.engines._compiled import AVAILABLE
+    >>> from cutpoints.groups._kernels import knapsack_worthwhile
+    >>> knapsack_worthwhile(10**9) == AVAILABLE
+    True
+    """
+    return _compiled.AVAILABLE and (_warm or _compiled._warm or n_items >= COLD_START_ITEMS)
+
+
+def knapsack_stage(
+    best: FloatArray,
+    lo: int,
+    hi: int,
+    cap: int,
+    units: IntArray,
+    values: FloatArray,
+    new: FloatArray,
+    choice: IntArray,
+) -> None:
+    """One group's stage of the exact knapsack DP, compiled (updates ``new`` and
+    ``choice`` in place).
+
+    ``best[lo:hi + 1]`` holds the best value reached at each budget level so far; item
+    ``j`` of this group (using ``units[j]``, worth ``values[j]``) offers ``best[s] +
+    values[j]`` at level ``s + units[j] <= cap``, taken where strictly better than
+    ``new`` there (``choice`` records ``j``): items in order, an earlier one keeps a tie.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from cutpoints.groups._kernels import knapsack_stage
+    >>> best = np.array([0.0, -np.inf, -np.inf])
+    >>> new, choice = np.full(3, -np.inf), np.full(3, -1)
+    >>> knapsack_stage(best, 0, 0, 2, np.array([0, 2, 2]), np.array([1.0, 5.0, 5.0]),
+    ...                new, choice)
+    >>> new.tolist(), choice.tolist()
+    ([1.0, -inf, 5.0], [0, -1, 1])
+    """
+    global _warm
+    kernel = _compile()["knapsack_stage"]
+    _warm = True
+    kernel(best, lo, hi, cap, units, values, new, choice)
+
+
+def sorted_runs(
+    found: Picked,
+    weight: np.ndarray,
+    refine: BoolArray,
+    rows_per_cell: IntArray,
+    tp_edges: np.ndarray,
+    fp_edges: np.ndarray,
+) -> tuple[np.ndarray, ...]:
+    """The exact curve rows of the refined cells, compiled (the oracle: the numpy body
+    of :func:`cutpoints.groups._binned._runs`, whose fields these are).
+
+    ``found`` holds the rows of the refined cells (:func:`picked_rows`), ``weight``
+    each one's weight as the counts' dtype (ones without weights), ``refine`` the
+    refined cells (groups x bins, highest scores first; every group has one) and
+    ``rows_per_cell`` the rows of each, in that order (``cells.rows[refine]``). The
+    rows are bucketed by cell (a counting sort), each bucket sorted by score, highest
+    first, and its runs of equal scores counted from the bin's upper edge down.
+
+    Returns
+    -------
+    group, bin, thresholds, tp, fp, starts, n_rows : ndarray
+        As the fields of :class:`~cutpoints.groups._binned._Runs`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from cutpoints.engines._histogram import bin_layout
+    >>> from cutpoints.groups._kernels import picked_rows, sorted_runs
+    >>> score = np.array([0.2, 0.9, 0.9, 0.2])
+    >>> found = picked_rows(score, np.array([True, False, True, False]), np.zeros(4, int),
+    ...                     bin_layout(0.2, 0.9, 1), np.array([True, True]), 4)
+    >>> edges = np.array([[0, 1, 2]])  # tp and fp above each bin edge
+    >>> runs = sorted_runs(found, np.ones(4, int), np.array([[True, True]]),
+    ...                    np.array([2, 2]), edges, edges)
+    >>> [r.tolist() for r in runs[2:]]  # thresholds, tp, fp, starts, n_rows
+    [[inf, 0.9, 0.2], [0, 1, 2], [0, 1, 2], [0, 3], [4]]
+    """
+    global _warm
+    kernel = _compile()["runs"]
+    _warm = True
+    n_groups, n_bins = refine.shape
+    flat = np.ascontiguousarray(refine).ravel()
+    rank = np.cumsum(flat) - 1
+    bucket = np.flatnonzero(flat)
+    offsets = np.concatenate(([0], np.cumsum(rows_per_cell)))
+    size = len(found.index) + n_groups
+    out = (
+        np.empty(size, dtype=np.int64),
+        np.empty(size, dtype=np.int64),
+        np.empty(size, dtype=np.float64),
+        np.empty(size, dtype=tp_edges.dtype),
+        np.empty(size, dtype=fp_edges.dtype),
+        np.empty(n_groups + 1, dtype=np.int64),
+        np.zeros(n_groups, dtype=np.int64),
+    )
+    used = kernel(
+        found.cell,
+        found.score,
+        found.label,
+        np.ascontiguousarray(weight),
+        n_bins,
+        rank,
+        offsets,
+        bucket // n_bins,
+        bucket % n_bins,
+        np.ascontiguousarray(tp_edges),
+        np.ascontiguousarray(fp_edges),
+        *out,
+    )
+    return tuple(a[:used] for a in out[:5]) + out[5:]
+
+
+def _prepare(score: FloatArray, codes: IntArray) -> tuple[Any, Any]:
+    global _warm
+    kernels = _compile()
+    _warm = True
+    return kernels, (
+        np.ascontiguousarray(score, dtype=np.float64).view(np.uint64),
+        np.ascontiguousarray(codes, dtype=np.int64),
+    )
+
+
+def cell_counts(
+    score: FloatArray,
+    is_positive: BoolArray,
+    weight: np.ndarray | None,
+    codes: IntArray,
+    n_groups: int,
+    layout: BinLayout,
+) -> tuple[np.ndarray, IntArray | None]:
+    """Class totals of every (group, bin) cell, and rows per cell when weighted.
+
+    Parameters
+    ----------
+    score : ndarray of float64, shape (n_rows,)
+    is_positive : ndarray of bool, shape (n_rows,)
+    weight : ndarray of shape (n_rows,) or None
+        Weights whose sums are exact in any order (integers, booleans, whole-number
+        floats); None counts rows.
+    codes : ndarray of int64, shape (n_rows,)
+        Each row's group, in ``[0, n_groups)``.
+    n_groups : int
+    layout : BinLayout
+        The bins, covering every score.
+
+    Returns
+    -------
+    counts : ndarray of shape (2 * n_groups * layout.n_bins,)
+        At ``2 * cell + is_positive``, cells ``group * n_bins + bin`` (bins ascending):
+        row counts (int64) without weights, float64 weight sums with them.
+    rows : ndarray of int64, shape (n_groups * layout.n_bins,), or None
+        Rows per cell when weighted; None without weights.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from cutpoints.engines._histogram import bin_layout
+    >>> from cutpoints.groups._kernels import cell_counts
+    >>> score = np.array([0.1, 0.9, 0.1, 0.9])
+    >>> counts, rows = cell_counts(score, np.array([False, True, True, False]), None,
+    ...                            np.array([0, 0, 1, 1]), 2, bin_layout(0.1, 0.9, 1))
+    >>> counts.reshape(2, 2, 2).tolist()  # group, bin, (negative, positive)
+    [[[1, 0], [0, 1]], [[0, 1], [1, 0]]]
+    """
+    kernels, (bits, g) = _prepare(score, codes)
+    labels = np.ascontiguousarray(is_positive, dtype=np.bool_)
+    n_cells = n_groups * layout.n_bins
+    if weight is None:
+        w: np.ndarray = np.zeros(0, dtype=np.float64)
+    else:
+        w = np.ascontiguousarray(weight)
+        if w.dtype == np.bool_:
+            w = w.view(np.uint8)
+    kernel = kernels["count_nonnegative" if layout.nonnegative else "count_signed"]
+    key = (np.uint64(layout.base), np.uint64(layout.shift), layout.n_bins)
+
+    def task(a: int, b: int) -> tuple[np.ndarray, np.ndarray, int]:
+        if weight is None:
+            # int32 counters: half the table (a part holds under 2**31 rows).
+            table: np.ndarray = np.zeros(2 * n_cells, dtype=np.int32)
+            rows = np.zeros(0, dtype=np.int64)
+        else:
+            table = np.zeros(2 * n_cells, dtype=np.float64)
+            rows = np.zeros(n_cells, dtype=np.int64)
+        outside = kernel(bits, labels, g, w, a, b, *key, table, rows)
+        return table, rows, outside
+
+    parts = _map(task, _even_parts(len(bits)))
+    if sum(p[2] for p in parts):  # pragma: no cover - the layout covers every score
+        msg = "'score' has values outside the layout's bins"
+        raise AssertionError(msg)
+    counts = parts[0][0].astype(np.int64) if weight is None else parts[0][0]
+    for table, _, _ in parts[1:]:
+        counts += table
+    if weight is None:
+        return counts, None
+    rows_out = parts[0][1]
+    for _, rows, _ in parts[1:]:
+        rows_out += rows
+    return counts, rows_out
+
+
+@dataclass(frozen=True)
+class Picked:
+    """The rows of the picked cells, in row order, with what the next step reads of
+    them (gathered while the pass streams through the columns, so that the sort of the
+    candidates never reads the full columns again)."""
+
+    index: IntArray
+    cell: IntArray  # ``group * n_bins + bin``, bins ascending
+    score: FloatArray
+    label: BoolArray
+
+
+def picked_rows(
+    score: FloatArray,
+    is_positive: BoolArray,
+    codes: IntArray,
+    layout: BinLayout,
+    picked: BoolArray,
+    n_picked: int,
+) -> Picked:
+    """The rows whose cell is picked, in row order, with their cells, scores, labels.
+
+    Parameters
+    ----------
+    score, is_positive, codes, layout
+        As in :func:`cell_counts`.
+    picked : ndarray of bool, shape (n_groups * layout.n_bins,)
+        By cell (``group * n_bins + bin``, bins ascending).
+    n_picked : int
+        How many rows the picked cells hold (from :func:`cell_counts`): the size of
+        each thread's buffers.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from cutpoints.engines._histogram import bin_layout
+    >>> from cutpoints.groups._kernels import picked_rows
+    >>> score = np.array([0.1, 0.9, 0.1, 0.9])
+    >>> found = picked_rows(score, np.array([True, False, True, True]),
+    ...                     np.array([0, 0, 1, 1]), bin_layout(0.1, 0.9, 1),
+    ...                     np.array([False, True, True, False]), 2)
+    >>> found.index.tolist(), found.cell.tolist(), found.score.tolist(), found.label.tolist()
+    ([1, 2], [1, 2], [0.9, 0.1], [False, True])
+    """
+    kernels, (bits, g) = _prepare(score, codes)
+    kernel = kernels["pick_nonnegative" if layout.nonnegative else "pick_signed"]
+    cells = np.ascontiguousarray(picked, dtype=np.bool_)
+    labels = np.ascontiguousarray(is_positive, dtype=np.bool_)
+    key = (np.uint64(layout.base), np.uint64(layout.shift), layout.n_bins)
+
+    def task(a: int, b: int) -> Picked:
+        size = min(n_picked, b - a)
+        index, cell = np.empty(size, dtype=np.int64), np.empty(size, dtype=np.int64)
+        found, label = np.empty(size, dtype=np.float64), np.empty(size, dtype=np.bool_)
+        k = kernel(bits, g, a, b, *key, cells, index, cell, found, label, labels)
+        if k < 0:  # n_picked comes from the counting pass: a mismatch is a bug upstream
+            msg = f"the picked cells hold more than 'n_picked' rows ({n_picked:,})"
+            raise InvalidParameterError(msg)
+        return Picked(index[:k], cell[:k], found[:k], label[:k])
+
+    parts: list[Picked] = _map(task, _even_parts(len(bits)))
+    if len(parts) == 1:
+        return parts[0]
+    return Picked(
+        np.concatenate([p.index for p in parts]),
+        np.concatenate([p.cell for p in parts]),
+        np.concatenate([p.score for p in parts]),
+        np.concatenate([p.label for p in parts]),
+    )

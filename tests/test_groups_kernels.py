@@ -1,0 +1,239 @@
+"""The compiled grouped passes (groups/_kernels.py) against their numpy oracle.
+
+The counting pass's (group, bin) tables and the picked rows must be identical, to the
+count and dtype, whichever path computes them; and the grouped answer with the compiled
+passes is the sort path's (tests/test_groups_histogram.py's ``assert_same``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import cutpoints as cp
+from cutpoints.engines import _compiled
+from cutpoints.engines._histogram import bin_layout
+from cutpoints.errors import InvalidParameterError
+from cutpoints.groups import _binned, _joint, _kernels
+
+from .strategies import TIE_POOL
+from .test_groups_histogram import assert_same, both, make
+
+pytestmark = pytest.mark.skipif(not _compiled.AVAILABLE, reason="numba is not installed")
+
+
+@pytest.fixture(autouse=True)
+def _restore_warm(monkeypatch):
+    """Each test leaves the process's numba state as it found it: other tests' policy
+    (numpy below the cold-start size) stays theirs."""
+    monkeypatch.setattr(_kernels, "_warm", _kernels._warm)
+
+
+@st.composite
+def rows(draw):
+    """Scores with ties (both zeros, extremes), labels, group codes (some groups empty),
+    weights: none, integers with zeros, booleans, whole-number floats. Drawn from a
+    seeded generator (hypothesis picks the sizes and kinds; drawing 300-row lists
+    element by element would cost seconds)."""
+    n = draw(st.sampled_from([1, 2, 3, 17, 300]))
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    pool = draw(
+        st.sampled_from(
+            [TIE_POOL, [0.1, 0.2, 0.3], [0.5], [-2.0, -1.0, -0.0], [-0.0, 0.0, 0.5], None]
+        )
+    )
+    if pool is None:
+        score = rng.normal(0.0, draw(st.sampled_from([1e-3, 1.0, 1e6])), n)
+    else:
+        score = rng.choice(np.array(pool, dtype=float), n)
+    n_groups = draw(st.sampled_from([1, 2, 5, 40]))
+    used = draw(st.integers(1, n_groups))  # codes below ``used``: the groups above are empty
+    codes = rng.integers(0, used, n)
+    y = rng.random(n) < draw(st.sampled_from([0.0, 0.1, 0.5, 1.0]))
+    kind = draw(st.sampled_from([None, "int", "bool", "whole", "int32"]))
+    w = None
+    if kind is not None:
+        w = rng.integers(0, 6, n)
+        w = {"int": w, "bool": w > 2, "whole": w.astype(float), "int32": w.astype(np.int32)}[kind]
+    return score, y, codes, n_groups, w
+
+
+@pytest.mark.slow  # compiles every kernel variant on a fresh numba cache (~30 s)
+@settings(max_examples=200, deadline=None)
+@given(data=rows(), bits=st.integers(1, 6), seed=st.integers(0, 2**32 - 1))
+def test_compiled_tables_and_rows_equal_numpy(data, bits, seed):
+    score, y, codes, n_groups, w = data
+    layout = bin_layout(float(score.min()), float(score.max()), bits)
+    fast = _binned._count(score, y, w, codes, n_groups, layout, compiled=True)
+    slow = _binned._count(score, y, w, codes, n_groups, layout, compiled=False)
+    for name in ("positive", "negative", "rows"):
+        a, b = getattr(fast, name), getattr(slow, name)
+        assert a.dtype == b.dtype, name
+        np.testing.assert_array_equal(a, b, err_msg=name)
+    assert int(slow.rows.sum()) == len(score)
+    picked = np.random.default_rng(seed).random(n_groups * layout.n_bins) < 0.3
+    n_picked = int(slow.rows[:, ::-1].ravel()[picked].sum())
+    got = _binned._rows_in(score, y, codes, layout, picked, n_picked, compiled=True)
+    want = _binned._rows_in(score, y, codes, layout, picked, n_picked, compiled=False)
+    assert got.dtype == want.dtype
+    np.testing.assert_array_equal(got, want)
+    assert len(got) == n_picked
+    # The exact curve rows of refined cells (some groups may have none).
+    nonempty = slow.rows > 0
+    refine = (np.random.default_rng(seed + 1).random(slow.rows.shape) < 0.5) & nonempty
+    has_rows = np.flatnonzero(nonempty.any(axis=1))
+    refine[has_rows, np.argmax(nonempty[has_rows], axis=1)] = True  # each top bin, as
+    # with_ends() does: every group with rows has a refined cell
+    zero = np.zeros((n_groups, 1), dtype=slow.positive.dtype)
+    tp_edges = np.concatenate((zero, np.cumsum(slow.positive, axis=1)), axis=1)
+    fp_edges = np.concatenate((zero, np.cumsum(slow.negative, axis=1)), axis=1)
+    args = (score, y, w, codes, layout, refine, slow.rows, tp_edges, fp_edges)
+    fast_runs = _binned._runs(*args, compiled=True)
+    slow_runs = _binned._runs(*args, compiled=False)
+    for name in ("group", "bin", "thresholds", "tp", "fp", "starts", "n_rows"):
+        a, b = getattr(fast_runs, name), getattr(slow_runs, name)
+        assert a.dtype == b.dtype, name
+        np.testing.assert_array_equal(a, b, err_msg=name)
+    # -0.0 and 0.0 are one threshold, +0.0 (equal as floats: compare the sign bits)
+    np.testing.assert_array_equal(
+        np.signbit(fast_runs.thresholds), np.signbit(slow_runs.thresholds)
+    )
+
+
+def test_negative_zero_shares_the_cell_of_zero():
+    # One key per bin (shift 0): -0.0 keys as +0.0, not as the key between the smallest
+    # negative subnormal and +0.0.
+    score = np.array([-5e-324, -0.0, 0.0, 0.0, -0.0])
+    y = np.array([True, True, False, False, True])
+    codes = np.array([0, 1, 1, 0, 0])
+    layout = bin_layout(-5e-324, 0.0, 3)
+    assert layout.shift == 0 and not layout.nonnegative
+    counts, rows = _kernels.cell_counts(score, y, None, codes, 2, layout)
+    assert rows is None
+    table = counts.reshape(2, layout.n_bins, 2)
+    assert table[0].tolist() == [[0, 1], [0, 0], [1, 1]]
+    assert table[1].tolist() == [[0, 0], [0, 0], [1, 1]]
+    top = np.zeros(2 * layout.n_bins, dtype=bool)
+    top[[2, 5]] = True  # the zeros' cell in both groups
+    assert _kernels.picked_rows(score, y, codes, layout, top, 4).index.tolist() == [1, 2, 3, 4]
+
+
+def test_zero_weights_count_rows_and_the_threads_agree(monkeypatch):
+    rng = np.random.default_rng(3)
+    n = 300_000  # several thread parts (64k rows at least each)
+    score = np.round(rng.random(n), 3)
+    y = rng.random(n) < 0.2
+    codes = rng.integers(0, 7, n)
+    w = rng.integers(0, 3, n)
+    layout = bin_layout(float(score.min()), float(score.max()), 5)
+    slow = _binned._count(score, y, w, codes, 7, layout, compiled=False)
+    for threads in ("1", "2"):
+        monkeypatch.setenv("CUTPOINTS_NUM_THREADS", threads)
+        fast = _binned._count(score, y, w, codes, 7, layout, compiled=True)
+        np.testing.assert_array_equal(fast.positive, slow.positive)
+        np.testing.assert_array_equal(fast.negative, slow.negative)
+        np.testing.assert_array_equal(fast.rows, slow.rows)
+        picked = np.arange(7 * layout.n_bins) % 3 == 0
+        n_picked = int(slow.rows[:, ::-1].ravel()[picked].sum())
+        got = _binned._rows_in(score, y, codes, layout, picked, n_picked, compiled=True)
+        want = _binned._rows_in(score, y, codes, layout, picked, n_picked, compiled=False)
+        np.testing.assert_array_equal(got, want)
+    assert fast.rows.sum() == n and fast.positive.sum() + fast.negative.sum() == w.sum()
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "mode"),
+    [
+        ({"metric": "f1"}, "independent"),
+        (
+            {"metric": "precision", "constraints": ["recall >= 0.6"], "ties": "median"},
+            "independent",
+        ),
+        ({"metric": "recall", "constraints": ["flagged <= 400"]}, "joint"),
+    ],
+)
+def test_answers_with_the_compiled_passes_equal_the_sort_path(kwargs, mode, monkeypatch):
+    y, s, g = make(60_000, 30)
+    w = np.random.default_rng(1).integers(0, 3, len(y))
+    monkeypatch.setattr(_kernels, "_warm", True)  # numba "already ran": compiled passes
+    assert _kernels.worthwhile(len(y))
+    calls = []
+    real = _kernels.cell_counts
+    monkeypatch.setattr(_kernels, "cell_counts", lambda *a: calls.append(1) or real(*a))
+    for weight in (None, w):
+        found = both(y, s, g, mode=mode, sample_weight=weight, **kwargs)
+        assert found is not None
+        if mode == "independent":
+            assert_same(*found)
+        else:
+            assert found[0].thresholds == found[1].thresholds
+            assert found[0].score == found[1].score
+    assert len(calls) == 2  # the compiled pass ran for each call
+
+
+def test_policy_follows_the_ungrouped_engine(monkeypatch):
+    monkeypatch.setattr(_kernels, "_warm", False)
+    monkeypatch.setattr(_compiled, "_warm", False)
+    assert not _kernels.worthwhile(1000)
+    assert _kernels.worthwhile(_compiled.COLD_START_ROWS)
+    monkeypatch.setattr(_compiled, "_warm", True)  # the ungrouped kernels ran: numba is up
+    assert _kernels.worthwhile(1000)
+    monkeypatch.setattr(_compiled, "_warm", False)
+    cp.find_cutpoint(*make(300, 3)[:2], groups=make(300, 3)[2], engine="histogram")
+    assert not _kernels._warm  # small input, cold process: the numpy passes ran
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    cap=st.integers(0, 30),
+    lo_hi=st.tuples(st.integers(0, 30), st.integers(0, 30)),
+    seed=st.integers(0, 2**32 - 1),
+    n_items=st.integers(0, 12),
+    tied=st.booleans(),
+)
+def test_compiled_knapsack_stage_equals_numpy(cap, lo_hi, seed, n_items, tied):
+    lo, hi = sorted(lo_hi)
+    lo, hi = min(lo, cap), min(hi, cap)
+    rng = np.random.default_rng(seed)
+    best = np.full(cap + 1, -np.inf)
+    alive = rng.random(hi - lo + 1) < 0.7
+    best[lo : hi + 1] = np.where(alive, rng.integers(-3, 4, hi - lo + 1), -np.inf)
+    best[lo] = best[hi] = 1.0  # the alive range's ends are alive
+    units = rng.integers(0, cap + 3, n_items)
+    # Few distinct values: items and levels tie often (the earlier item must keep them).
+    values = rng.integers(-2, 3, n_items).astype(float) if tied else rng.normal(size=n_items)
+    out = []
+    for stage in (_joint._stage, _kernels.knapsack_stage):
+        new, choice = np.full(cap + 1, -np.inf), np.full(cap + 1, -1, dtype=np.int64)
+        new[0] = -1.5  # a level already reached by an earlier stage of the loop
+        stage(best, lo, hi, cap, units, values, new, choice)
+        out.append((new, choice))
+    np.testing.assert_array_equal(out[0][0], out[1][0])
+    np.testing.assert_array_equal(out[0][1], out[1][1])
+
+
+@pytest.mark.parametrize("constraint", ["flagged <= 300", "fp <= 150", "tp >= 40"])
+def test_joint_answers_with_the_compiled_knapsack_equal_numpy(constraint, monkeypatch):
+    y, s, g = make(20_000, 12, decimals=2)
+    kwargs = {"groups": g, "mode": "joint", "metric": "recall", "constraints": [constraint]}
+    monkeypatch.setattr(_kernels, "_warm", False)
+    monkeypatch.setattr(_compiled, "_warm", False)
+    numpy_answer = cp.find_cutpoint(y, s, **kwargs)
+    assert not _kernels._warm  # small and cold: the numpy stages ran
+    monkeypatch.setattr(_kernels, "_warm", True)
+    compiled_answer = cp.find_cutpoint(y, s, **kwargs)
+    assert compiled_answer.thresholds == numpy_answer.thresholds
+    assert compiled_answer.score == numpy_answer.score
+    assert (compiled_answer.tp, compiled_answer.fp) == (numpy_answer.tp, numpy_answer.fp)
+
+
+def test_picking_never_writes_past_the_counted_rows():
+    score = np.array([0.1, 0.9, 0.1, 0.9])
+    layout = bin_layout(0.1, 0.9, 1)
+    every = np.ones(2, dtype=bool)
+    args = (score, np.ones(4, dtype=bool), np.zeros(4, dtype=np.int64), layout, every)
+    assert _kernels.picked_rows(*args, 4).index.tolist() == [0, 1, 2, 3]
+    with pytest.raises(InvalidParameterError, match=r"more than 'n_picked' rows \(3\)"):
+        _kernels.picked_rows(*args, 3)
