@@ -190,6 +190,58 @@ def test_float_sums_follow_the_numpy_pass_order_whatever_the_threads(small_chunk
     assert rows is not None and rows.sum() == n
 
 
+@pytest.mark.parametrize(
+    "dtype", ["int8", "int16", "int32", "uint8", "uint16", "uint32", "float32"]
+)
+def test_narrow_weights_are_summed_as_given_into_wide_cells(dtype):
+    # Weights near their type's maximum, many rows per bin: the cells' sums overflow the
+    # weights' own type (or round, in float32); they must be the exact wide sums.
+    rng = np.random.default_rng(4)
+    n = 20_000
+    score = np.round(rng.random(n), 1).astype(np.float32)  # 11 values: crowded bins
+    y = rng.random(n) < 0.4
+    if dtype == "float32":
+        weight = rng.random(n).astype(np.float32) * np.float32(1e6)
+    else:
+        top = int(np.iinfo(dtype).max)
+        weight = rng.integers(max(top - 2, 0), top + 1, n).astype(dtype)
+        weight[::5] = 0  # zeros too: rows are counted
+    layout = layout_of(score, 16)
+    wide = weight.astype(np.float64 if dtype == "float32" else np.int64)
+    positive, negative, _ = assert_same(score, y, weight, layout)
+    # The same bits as the weights widened first (the kernel's cells are wide).
+    expected = compiled(score, y, wide, layout)
+    assert positive.tobytes() == expected[0].tobytes()
+    assert negative.tobytes() == expected[1].tobytes()
+    cells = np.searchsorted(np.unique(score), score)
+    for label, table in ((True, positive), (False, negative)):
+        sums = np.bincount(cells[y == label], weights=wide[y == label].astype(float))
+        np.testing.assert_array_equal(np.sort(table[table != 0]), np.sort(sums[sums != 0]))
+    if dtype == "float32":  # sums that float32 cannot hold: summing in it would round
+        assert (positive.astype(np.float32).astype(np.float64) != positive).any()
+    else:  # sums beyond the weights' type: summing in it would wrap
+        assert positive.max() > np.iinfo(dtype).max
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_big_int64_weights_leave_the_int32_cells(threads):
+    # Each thread counts in int32 cells while its total weight fits int32, else again in
+    # int64 cells: weights of 2**36 must come out exact.
+    rng = np.random.default_rng(8)
+    n = 5000
+    score = rng.random(n).astype(np.float32)
+    y = rng.random(n) < 0.5
+    weight = rng.integers(0, 3, n).astype(np.int64) << 36
+    layout = layout_of(score, 4)
+    with limit_sort_threads(threads):
+        positive, negative, _ = assert_same(score, y, weight, layout)
+    cells = (np.array([_histogram._key(float(x)) for x in score]) - layout.base) >> layout.shift
+    for label, table in ((True, positive), (False, negative)):
+        exact = [int(weight[(cells == c) & (y == label)].sum()) for c in range(layout.n_bins)]
+        assert table.tolist() == exact
+    assert positive.max() > 2**31
+
+
 def test_counts_do_not_depend_on_the_thread_count():
     rng = np.random.default_rng(3)
     n = 300_000

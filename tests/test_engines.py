@@ -9,6 +9,8 @@ to a full sort, so that bin bounds and refinement are exercised on every example
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -16,7 +18,7 @@ from hypothesis import strategies as st
 
 import cutpoints as cp
 from cutpoints._counts import Counts
-from cutpoints._metrics import summary_metrics
+from cutpoints._metrics import get_metric, summary_metrics
 from cutpoints.engines import (
     AUTO_HISTOGRAM_MIN_ROWS,
     BinnedCurve,
@@ -332,6 +334,72 @@ def test_weights_with_zeros_and_dyadic_fractions():
         assert_same(y, score, weight, metric="youden", ties=ties)
 
 
+NARROW = ["int8", "int16", "int32", "uint8", "uint16", "uint32", "float32"]
+
+
+def narrowed(weight: np.ndarray, dtype: str, big: bool) -> np.ndarray:
+    """Weights 0..5 in ``dtype``; ``big``: scaled near the type's maximum."""
+    if dtype == "float32":
+        return (weight * (3e7 if big else 0.1)).astype(np.float32)  # not dyadic: rounds
+    scale = np.iinfo(dtype).max // 5 if big else 1
+    return (weight.astype(np.int64) * scale).astype(dtype)
+
+
+@pytest.mark.parametrize("dtype", NARROW)
+@settings(max_examples=15, deadline=None)
+@given(
+    problem=binary_problems(min_size=1, max_size=40, weighted=True),
+    big=st.booleans(),
+    spec=st.sampled_from(["f1", "cost(fp=1, fn=10)", "youden", "mcc"]),
+    rule=st.sampled_from([">=", "<="]),
+)
+def test_narrow_weights_give_the_answer_of_the_same_weights_widened(
+    dtype, problem, big, spec, rule
+):
+    # Narrow weights reach the engines as given: per-bin sums, refined rows and sorts
+    # must add them in int64 / float64 (sums near the maximum overflow the narrow type).
+    y, score, weight = problem
+    narrow = narrowed(weight, dtype, big)
+    if not narrow.any():
+        return
+    wide = narrow.astype(np.float64 if dtype == "float32" else np.int64)
+    expected = outcome(y, score, wide, "sort", metric=spec, rule=rule)
+    for engine in ENGINES.values():
+        assert outcome(y, score, narrow, engine, metric=spec, rule=rule) == expected, engine
+    curve = cp.confusion_curve(y, score, sample_weight=narrow, rule=rule)
+    assert curve.tp.dtype == curve.fp.dtype == wide.dtype
+    assert curve.n_positive == wide[y].sum()
+
+
+@pytest.mark.parametrize("dtype", ["int8", "int32", "uint32", "float32"])
+@pytest.mark.parametrize("compiled", [False, True])
+def test_narrow_weights_through_the_counting_pass(monkeypatch, dtype, compiled):
+    import cutpoints.engines._histogram as hist
+
+    monkeypatch.setattr(hist, "USE_COMPILED", compiled)
+    if compiled:
+        from cutpoints.engines import _compiled
+
+        if not _compiled.AVAILABLE:
+            pytest.skip("numba is not installed")
+        monkeypatch.setattr(_compiled, "_warm", True)  # count as if numba were warm
+    y, score = _mixture(30_000, seed=21)
+    score = np.round(score, 3).astype(np.float32)  # ties: bins and runs hold many rows
+    weight = np.random.default_rng(21).integers(0, 6, len(y))
+    narrow = narrowed(weight, dtype, big=True)
+    before = narrow.copy()
+    wide = narrow.astype(np.float64 if dtype == "float32" else np.int64)
+    for spec, constraints in [("f1", []), ("recall", ["precision >= 0.3"])]:
+        kwargs = {"metric": spec, "constraints": constraints}
+        expected = outcome(y, score, wide, "sort", **kwargs)
+        assert outcome(y, score, narrow, "histogram", **kwargs) == expected
+        assert outcome(y, score, narrow, "sort", **kwargs) == expected
+    cut = cp.find_cutpoint(y, score, sample_weight=narrow, engine="histogram")
+    assert isinstance(cut.curve, BinnedCurve)
+    assert_rows_exact(cut.curve, score, y, wide)
+    np.testing.assert_array_equal(narrow, before)  # the caller's array is not changed
+
+
 @pytest.mark.parametrize("spec", ["mcc", "kappa"])
 def test_metrics_without_monotonicity_refine_everything(spec):
     assert cp.get_metric(spec).monotonicity is None
@@ -604,6 +672,44 @@ class Batches(BatchSource):
         )
 
 
+class Bounded(Batches):
+    """A source whose first summary gives only bounds of the scores (as file statistics
+    might), and the exact range once a counting pass has seen every row."""
+
+    def __init__(self, *args, margin, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.margin, self.counted = margin, False
+
+    def summary(self):
+        exact = super().summary()
+        if self.counted:
+            return exact
+        return replace(exact, low=exact.low - self.margin, high=exact.high + self.margin)
+
+    def histogram(self, layout, levels):
+        hist = super().histogram(layout, levels)
+        self.counted = True
+        return hist
+
+
+@pytest.mark.parametrize("margin", [0.5, 1e3])
+def test_a_range_that_was_only_a_bound_is_counted_again(margin):
+    # The bottom row must be the lowest score (an observed threshold), as with an exact
+    # range: the driver re-counts once the source knows the exact range.
+    rng = np.random.default_rng(17)
+    y = rng.random(3000) < 0.3
+    score = np.round(rng.random(3000) + y, 3)
+    source = Bounded(score, y, None, batch_size=500, margin=margin)
+    engine = HistogramEngine(bits=6, sort_rows=50)  # the bottom bin is not refined
+    partial = engine.sweep_source(source, objective=get_metric("f1"))
+    assert partial.n_refined_rows < 100
+    assert source.passes[:2] == ["count", "count"]  # counted again on the exact range
+    full = cp.confusion_curve(y, score)
+    assert partial.thresholds[-1] == score.min() == full.thresholds[-1]
+    assert partial.observed[-1]
+    np.testing.assert_array_equal(partial.tp[[0, -1]], full.tp[[0, -1]])
+
+
 def streamed_answer(y, score, weight, engine, *, rule=">=", batch_size=3, **kwargs):
     """find_cutpoint's answer through the streamed driver (or its error), as _scan does."""
     from cutpoints._api import N_RUNNERS_UP, cutpoint_from_selection
@@ -700,6 +806,13 @@ def test_every_source_counts_the_same_histogram(monkeypatch, compiled, threads, 
     for field in ("positive", "negative", "rows"):
         np.testing.assert_array_equal(getattr(a, field), getattr(b, field))
         assert getattr(a, field).dtype == getattr(b, field).dtype
+    if compiled:
+        # Streamed batches are counted by the kernel too: the numpy pass's bits exactly.
+        monkeypatch.setattr(hist, "USE_COMPILED", False)
+        c = Batches(score, y, weight, batch_size=777, threads=threads).histogram(layout, levels)
+        monkeypatch.setattr(hist, "USE_COMPILED", True)
+        for field in ("positive", "negative", "rows"):
+            assert getattr(b, field).tobytes() == getattr(c, field).tobytes()
     # A second level over a few cells, and the rows inside chosen cells.
     busy = np.sort(np.argsort(a.rows)[-3:])
     levels.append(_split(levels[0], busy, 8))

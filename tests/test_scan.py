@@ -228,18 +228,25 @@ def test_pass_zero_summary(tmp_path, mixture, weighted, rule):
     assert (summary.positive_label, summary.negative_label) == ("b", "a")
 
 
-def test_progress_reports_every_pass(tmp_path, mixture):
+@pytest.mark.parametrize("fmt", ["parquet", "csv"])
+def test_progress_reports_every_pass(tmp_path, mixture, fmt):
     y, score, _ = mixture
-    write(str(tmp_path), y, score, parts=2)
+    write(str(tmp_path), y, score, parts=2, fmt=fmt)
     calls = []
     data = cp.scan(
         tmp_path, label="y", score="s", batch_size=1000, progress=lambda *a: calls.append(a)
     )
     cp.find_cutpoint(data, engine=HistogramEngine(bits=8, sort_rows=10))
     passes = list(dict.fromkeys(name for name, _, _ in calls))
-    assert passes[0] == "summary" and passes[-1] == "refine"
+    assert passes[-1] == "refine"
     assert any(name.startswith("count") for name in passes)
-    assert calls[0][2] is None  # pass 0 does not know the total yet
+    if fmt == "parquet":
+        # Pass 0 folded into the first counting pass: the statistics gave the range and
+        # the metadata the row count, known from the first batch on.
+        assert passes[0] == "count" and "summary" not in passes
+    else:
+        assert passes[0] == "summary"
+        assert calls[0][2] is None  # pass 0 does not know the total yet
     done = {name: max(rows for n, rows, _ in calls if n == name) for name in passes}
     assert set(done.values()) == {len(y)}
     assert all(total == len(y) for name, _, total in calls if name != "summary")
@@ -351,6 +358,54 @@ def test_bad_input_names_the_file_column_and_row(tmp_path, columns, error, patte
     data = cp.scan([good, bad], label="y", score="s", weight=weight, batch_size=2)
     with pytest.raises(error, match=pattern):
         cp.find_cutpoint(data)
+
+
+@pytest.mark.parametrize(
+    ("columns", "pattern"),
+    [
+        ({"s": [0.1, float("nan"), 0.3]}, r"'s' must be finite \(got nan at row 1 of '.*bad"),
+        ({"w": [1.0, float("nan"), 1.0]}, r"'w' must be finite \(got nan at row 1 of '.*bad"),
+        ({"w": [1.0, 2.0, float("inf")]}, r"'w' must be finite \(got inf at row 2 of '.*bad"),
+        ({"w": [0.0, 0.0, 0.0]}, r"'w' must not be all zero \(got 4 zero weights\)"),
+        ({"w": [2**52, 2**52, 2**52]}, r"'w' must add up to at most 9\.007e\+15"),
+        ({"y": np.array([0, 1, 1], np.int8)}, None),  # integer labels within [0, 1]
+    ],
+)
+def test_pass_zero_folded_into_the_count_checks_every_row(tmp_path, columns, pattern):
+    # Parquet statistics give the range: no pass 0 (no "summary" pass), and the first
+    # counting pass raises pass 0's errors, word for word (file, column and row).
+    bad = {"y": [False, True, False], "s": [0.1, 0.2, 0.3], **columns}
+    clean = {"y": [True], "s": [0.5]}
+    if "w" in columns:
+        clean["w"] = [0.0] if columns["w"] == [0.0, 0.0, 0.0] else [1]
+        clean["w"] = np.array(clean["w"], dtype=np.asarray(columns["w"]).dtype)
+    if "y" in columns:
+        clean["y"] = np.array([1], np.int8)
+    paths = [_table(str(tmp_path / "a-good.parquet"), **clean)]
+    paths.append(_table(str(tmp_path / "bad.parquet"), **bad))
+    weight = "w" if "w" in columns else None
+    passes: list[str] = []
+
+    def scanned(**kwargs):
+        return cp.scan(paths, label="y", score="s", weight=weight, batch_size=2, **kwargs)
+
+    folded = scanned(progress=lambda name, *_: passes.append(name))
+    engine = HistogramEngine(bits=4)  # streamed, however small the input
+    if pattern is None:
+        cut = cp.find_cutpoint(folded, engine=engine)
+        memory = cp.find_cutpoint([1, 0, 1, 1], [0.5, 0.1, 0.2, 0.3], engine="sort")
+        assert (cut.threshold, cut.tp, cut.fp) == (memory.threshold, memory.tp, memory.fp)
+        assert cut.curve.n_positive == 3 and cut.curve.positive_label == 1
+    else:
+        with pytest.raises(InvalidInputError, match=pattern) as got:
+            cp.find_cutpoint(folded, engine=engine)
+        with pytest.raises(InvalidInputError) as expected:
+            scanned().summary()  # pass 0 on its own
+        assert str(got.value) == str(expected.value)
+        # Nothing half-checked is kept: asked again, the same error.
+        with pytest.raises(InvalidInputError, match=pattern):
+            cp.find_cutpoint(folded, engine=engine)
+    assert passes and "summary" not in passes and passes[0] == "count"
 
 
 def test_a_missing_column_is_named_with_the_columns_there(tmp_path):

@@ -143,7 +143,7 @@ def test_float32_scores_keep_their_exact_values():
         min_size=1,
         max_size=12,
     ),
-    st.sampled_from(["float64", "float32", "int64", "int32", "uint8"]),
+    st.sampled_from(["float64", "float32", "int64", "int32", "uint8", "int8", "uint32"]),
 )
 def test_check_weights_fast_path_agrees_with_the_rules(values, dtype):
     # The two-pass fast path must accept exactly what the per-rule checks accept.
@@ -167,6 +167,46 @@ def test_check_weights_fast_path_agrees_with_the_rules(values, dtype):
         got = check_weights(raw, len(raw))
         assert got.dtype == (np.int64 if dtype[0] in "iu" else np.float64)
         np.testing.assert_array_equal(got, wide)
+        # as_given: narrow weights come back as they are (the same array), wide ones as
+        # without it; the same values either way.
+        given_ = check_weights(raw, len(raw), as_given=True)
+        if dtype in ("int64", "float64"):
+            assert given_.dtype == got.dtype
+        else:
+            assert given_ is raw
+        np.testing.assert_array_equal(given_, wide)
     else:
-        with pytest.raises(InvalidInputError, match="'sample_weight' must"):
+        with pytest.raises(InvalidInputError, match="'sample_weight' must") as plain:
             check_weights(raw, len(raw))
+        with pytest.raises(InvalidInputError) as narrow:
+            check_weights(raw, len(raw), as_given=True)
+        assert str(narrow.value) == str(plain.value)  # word for word
+
+
+@pytest.mark.parametrize(
+    "dtype", ["int8", "int16", "int32", "uint8", "uint16", "uint32", "float32", "float16"]
+)
+def test_narrow_weights_as_given_are_checked_and_never_changed(dtype):
+    info = np.iinfo(dtype) if dtype[0] in "iu" else np.finfo(dtype)
+    raw = np.array([0, 1, 2, info.max, 3], dtype=dtype)
+    before = raw.copy()
+    given_ = check_weights(raw, len(raw), as_given=True)
+    wide = check_weights(raw, len(raw))
+    np.testing.assert_array_equal(given_, wide)
+    assert wide.dtype == (np.int64 if dtype[0] in "iu" else np.float64)
+    # float16 has no compiled kernel: widened as before; the others stay as given.
+    assert given_.dtype == (np.float64 if dtype == "float16" else np.dtype(dtype))
+    assert not np.shares_memory(wide, raw)
+    np.testing.assert_array_equal(raw, before)
+    bad = {"i": [-1], "u": [], "f": [-1.0, np.nan, np.inf]}[raw.dtype.kind]
+    for value in bad:
+        broken = raw.copy()
+        broken[3] = value
+        with pytest.raises(InvalidInputError) as narrow:
+            check_weights(broken, len(broken), as_given=True)
+        with pytest.raises(InvalidInputError) as plain:
+            check_weights(broken, len(broken))
+        assert "at index 3" in str(narrow.value)
+        assert str(narrow.value) == str(plain.value)
+    with pytest.raises(InvalidInputError, match="must not be all zero"):
+        check_weights(np.zeros(4, dtype=dtype), 4, as_given=True)

@@ -340,13 +340,6 @@ def test_dask_value_columns_are_checked():
             cp.find_cutpoint(scanned, metric="value")
 
 
-def test_dask_arrays_refuse_values_rather_than_drop_them():
-    da = pytest.importorskip("dask.array")
-    y, s = da.from_array(np.array([0, 1, 1, 0])), da.from_array(np.array([0.1, 0.2, 0.3, 0.4]))
-    with pytest.raises(InvalidParameterError, match="'values' is not supported with Dask arrays"):
-        cp.find_cutpoint(y, s, metric="value", values={"tp": 1.0})
-
-
 def dask_scheduler(name):
     dask = pytest.importorskip("dask")
     return dask.config.set(scheduler=name)

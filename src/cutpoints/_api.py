@@ -123,9 +123,9 @@ def confusion_curve(
         # Dask arrays are counted where they live, never collected (as in find_cutpoint).
         from ._scan import _cluster_arrays, curve_streamed
 
-        data = _cluster_arrays(y_true, y_score, sample_weight, pos_label, rule)
+        data = _cluster_arrays(y_true, y_score, sample_weight, pos_label, rule, values)
         if data is not None:
-            return curve_streamed(data, at=at, engine=engine, rule=rule, values=values)
+            return curve_streamed(data, at=at, engine=engine, rule=rule)
     # --- end of the scan block
     columns = _columns(y_true, y_score, sample_weight, pos_label, rule, engine, values=values)
     # Row 0 flags nothing: without it, "flag nothing" could never be chosen.
@@ -261,7 +261,13 @@ def _columns(
     else:
         score = check_scores(array, "y_score")
     target = check_target(y_true, pos_label, "y_true")
-    weight = check_weights(sample_weight, len(score)) if sample_weight is not None else None
+    # A selective engine sums narrow weights (int32, float32) as given: no widened copy.
+    as_given = isinstance(chosen, SelectiveEngine) and values is None
+    weight = (
+        check_weights(sample_weight, len(score), as_given=as_given)
+        if sample_weight is not None
+        else None
+    )
     check_consistent_length(y_true=target.is_positive, y_score=score)
     return _Columns(
         score if rule == ">=" else -score,
@@ -586,6 +592,7 @@ def find_cutpoint(
             pos_label=pos_label,
             rule=rule,
             values=values,
+            engine=engine,
         )
     # --- dispatch: streamed and cluster sources (cutpoints._scan) [big-data work owns this]
     from ._scan import find_streamed

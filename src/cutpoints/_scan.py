@@ -17,6 +17,11 @@ counting passes (``"count"``)
 the refining pass (``"refine"``)
     the rows of the few bins that can hold the answer.
 
+:func:`find_streamed` folds pass 0 into the first counting pass where Parquet metadata
+allows (:meth:`FileSource.fold_summary`): row counts and the score range from the
+footers and row-group statistics, every row validated (same messages) and the class
+totals counted in that pass.
+
 Peak memory is about ``threads * 2`` batches plus the bins' tables plus the refined
 rows (at most :data:`~cutpoints.engines._histogram.STREAM_MAX_ROWS`), whatever the size
 of the input. A small input (at most :data:`SMALL_ROWS` rows) is simply read into memory
@@ -53,7 +58,14 @@ if TYPE_CHECKING:
     from ._curve import ConfusionCurve, Rule
     from ._cutpoint import Cutpoint
     from .engines import Engine
-    from .engines._histogram import HistogramEngine, PartialSweep, ValueColumn
+    from .engines._histogram import (
+        BinLayout,
+        Histogram,
+        HistogramEngine,
+        Level,
+        PartialSweep,
+        ValueColumn,
+    )
 
 __all__ = ["SMALL_ROWS", "FileSource", "Scan", "curve_streamed", "find_streamed", "scan"]
 
@@ -114,7 +126,7 @@ def scan(
         column name, ``"-name"`` (the column negated) or a number (missing outcomes
         count 0). The columns are read with the others, validated in pass 0 and summed
         per bin, so the answer is the one :func:`cutpoints.find_cutpoint` gives with
-        these values in memory. Files and Dask DataFrames (not Spark yet).
+        these values in memory. Files, Dask and Spark DataFrames.
 
     Returns
     -------
@@ -398,6 +410,11 @@ class FileSource(BatchSource):
         self._positive: Any = None
         self._has_positive = False
         self._float32 = False
+        # Pass 0 folded into the first counting pass (see fold_summary): while the
+        # summary is the statistics' provisional one, every converted batch is checked
+        # and its score range recorded here; None otherwise.
+        self._fold = False
+        self._checked: list[tuple[float, float, bool]] | None = None
 
     # -- reading
     def _columns(self) -> list[str]:
@@ -504,10 +521,41 @@ class FileSource(BatchSource):
         return ordered_map_reduce(self._raw(pass_name), inner, combine, self.threads)
 
     # -- pass 0
+    def row_count(self) -> int:
+        """Rows in the files: from Parquet metadata when it has them (no pass over the
+        rows), else from pass 0."""
+        if self._summary is None and self.spec.format == "parquet":
+            import pyarrow as pa
+            import pyarrow.parquet as pq
+
+            try:
+                return sum(pq.ParquetFile(path).metadata.num_rows for path in self.spec.paths)
+            except (pa.ArrowInvalid, OSError):
+                pass  # pass 0 reads the files and names the problem
+        return self.summary().n_rows
+
+    def fold_summary(self) -> None:
+        """Let the first counting pass do pass 0's work, where the files allow it.
+
+        For Parquet files whose row groups have statistics (score range, no nulls; labels
+        boolean, or integers within [0, 1]; weights >= 0), :meth:`summary` is taken from
+        the statistics without reading a row: the layout needs only bounds of the scores.
+        The first counting pass then validates every row (the same checks and messages as
+        pass 0, naming file, column and row: an invalid row means no answer), and the
+        class totals come from its histogram. One pass over the files fewer; anything
+        else (CSV, value columns, ``pos_label``, missing statistics) keeps pass 0.
+        """
+        self._fold = True
+
     def summary(self) -> SourceSummary:
         """Validate every row; rows, score range, labels and totals (cached)."""
         if self._summary is not None:
             return self._summary
+        if self._fold:
+            provisional = self._summary_from_statistics()
+            if provisional is not None:
+                self._summary, self._checked = provisional, []
+                return provisional
         facts = (
             ordered_map_reduce(self._raw("summary"), self._facts, _merge_facts, self.threads)
             or _Facts()
@@ -556,24 +604,127 @@ class FileSource(BatchSource):
         )
         return self._summary
 
+    def _summary_from_statistics(self) -> SourceSummary | None:
+        """The summary from Parquet row-group statistics (see :meth:`fold_summary`), or
+        None where they do not say enough. Class totals are left None (the counting pass
+        finds them)."""
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        spec = self.spec
+        if spec.format != "parquet" or spec.values is not None or spec.pos_label is not None:
+            return None
+        n_rows, low, high = 0, np.inf, -np.inf
+        float32, integer, zero, boolean = True, True, False, True
+        try:
+            for path in spec.paths:
+                handle = pq.ParquetFile(path)
+                schema, meta = handle.schema_arrow, handle.metadata
+                if any(name not in schema.names for name in self._columns()):
+                    return None  # pass 0 names the column (after any earlier bad row)
+                if meta.num_columns != len(schema.names):
+                    return None  # nested columns: leaf and field numbers differ
+                types = {name: schema.field(name).type for name in self._columns()}
+                label, score = types[spec.label], types[spec.score]
+                if not (pa.types.is_boolean(label) or pa.types.is_integer(label)):
+                    return None
+                if not (pa.types.is_float32(score) or pa.types.is_float64(score)):
+                    return None
+                boolean &= pa.types.is_boolean(label)
+                float32 &= pa.types.is_float32(score)
+                if spec.weight is not None:
+                    kind = types[spec.weight]
+                    if not (pa.types.is_integer(kind) or pa.types.is_floating(kind)):
+                        return None
+                    integer &= pa.types.is_integer(kind)
+                index = {name: schema.get_field_index(name) for name in types}
+                for g in range(meta.num_row_groups):
+                    group = meta.row_group(g)
+                    if group.num_rows == 0:
+                        continue
+                    stats = {name: group.column(i).statistics for name, i in index.items()}
+                    if any(
+                        st is None or not st.has_min_max or not st.has_null_count or st.null_count
+                        for st in stats.values()
+                    ):
+                        return None
+                    low = min(low, float(stats[spec.score].min))
+                    high = max(high, float(stats[spec.score].max))
+                    if not boolean and not 0 <= stats[spec.label].min <= stats[spec.label].max <= 1:
+                        return None  # other label values: pass 0 checks and names them
+                    if spec.weight is not None:
+                        w_low = stats[spec.weight].min
+                        if not w_low >= 0:
+                            return None
+                        zero |= w_low == 0
+                n_rows += meta.num_rows
+        except (pa.ArrowInvalid, OSError):
+            return None  # pass 0 reads the file and names the problem
+        if n_rows == 0 or not (np.isfinite(low) and np.isfinite(high)):
+            return None
+        self._float32 = float32
+        self._positive = True if boolean else 1
+        self._has_positive = True
+        weighted = spec.weight is not None
+        low, high = (low, high) if spec.rule == ">=" else (-high, -low)
+        return SourceSummary(
+            n_rows=n_rows,
+            low=float(low),
+            high=float(high),
+            weighted=weighted,
+            integer_weights=weighted and integer,
+            zero_weights=weighted and zero,
+            positive_label=True if boolean else 1,
+            negative_label=False if boolean else 0,
+        )
+
+    def histogram(self, layout: BinLayout, levels: Sequence[Level]) -> Histogram:
+        """A counting pass; the first one also completes a folded pass 0."""
+        if self._checked is None:
+            return super().histogram(layout, levels)
+        try:
+            hist = super().histogram(layout, levels)
+            self._summary = self._confirmed(hist)
+        except BaseException:
+            # Nothing half-checked is kept: the next call starts over, with pass 0.
+            self._summary, self._fold = None, False
+            raise
+        finally:
+            self._checked = None
+        return hist
+
+    def _confirmed(self, hist: Histogram) -> SourceSummary:
+        """The provisional summary completed by the first counting pass: totals from its
+        histogram, the exact score range, and pass 0's checks of the weights' total."""
+        spec, summary, seen = self.spec, self._summary, self._checked
+        assert summary is not None
+        assert seen is not None
+        low, high = min(s[0] for s in seen), max(s[1] for s in seen)
+        n_pos, n_neg = hist.positive.sum().item(), hist.negative.sum().item()
+        if spec.weight is not None:
+            if not any(s[2] for s in seen):
+                msg = f"'{spec.weight}' must not be all zero (got {summary.n_rows} zero weights)"
+                raise InvalidInputError(msg)
+            total = n_pos + n_neg
+            limit = _MAX_INT_TOTAL if summary.integer_weights else _MAX_FLOAT_TOTAL
+            if not total <= limit:
+                msg = (
+                    f"'{spec.weight}' must add up to at most {limit:.4g} (got a total of "
+                    f"{total:.4g}); rescale the weights"
+                )
+                raise InvalidInputError(msg)
+        # Statistics are exact minima and maxima in practice; if a writer's were only
+        # bounds, the engine counts again on the exact range (it compares the summaries).
+        low, high = (low, high) if spec.rule == ">=" else (-high, -low)
+        return replace(summary, low=low, high=high, n_positive=n_pos, n_negative=n_neg)
+
     def _facts(self, raw: _Raw) -> _Facts:
         spec = self.spec
         table = raw.table
         facts = _Facts(n_rows=table.num_rows)
         score = _score_array(table.column(spec.score), spec.score, raw)
         facts.float32 = score.dtype == np.float32
-        low, high = float(score.min()), float(score.max())
-        if not (np.isfinite(low) and np.isfinite(high)):
-            bad = ~np.isfinite(score)
-            first = int(np.argmax(bad))
-            n_nan = int(np.isnan(score).sum())
-            msg = (
-                f"'{spec.score}' must be finite (got {score[first].item()!r} at "
-                f"{_where(raw, first)}; {n_nan} NaN and {int(bad.sum()) - n_nan} infinite "
-                "values in that batch). Remove or impute them first."
-            )
-            raise InvalidInputError(msg)
-        facts.low, facts.high = low, high
+        facts.low, facts.high = _finite_range(score, spec.score, raw)
         weight = None
         if spec.weight is not None:
             weight = _weight_array(table.column(spec.weight), spec.weight, raw)
@@ -595,7 +746,9 @@ class FileSource(BatchSource):
 
         spec = self.spec
         table = raw.table
-        score: Any = _score_array(table.column(spec.score), spec.score, raw, check=False)
+        checking = self._checked is not None  # pass 0 folded into this pass: check here
+        score: Any = _score_array(table.column(spec.score), spec.score, raw, check=checking)
+        low, high = _finite_range(score, spec.score, raw) if checking else (0.0, 0.0)
         if score.dtype != np.float32:
             score = np.asarray(score, dtype=np.float64)
         if spec.rule == "<=":
@@ -617,14 +770,19 @@ class FileSource(BatchSource):
             )
         weight = None
         if spec.weight is not None:
-            weight = _weight_array(table.column(spec.weight), spec.weight, raw, check=False)
+            weight = _weight_array(table.column(spec.weight), spec.weight, raw, check=checking)
             if self._summary is not None and self._summary.integer_weights:
                 weight = weight.astype(np.int64, copy=False)
             else:
                 weight = weight.astype(np.float64, copy=False)
+        if checking:  # labels last, as in pass 0 (statistics said: no nulls, 0/1 only)
+            _null_check(labels, spec.label, raw, InvalidLabelsError)
         extra = None
         if spec.values is not None:
             extra = _value_table(spec.values, table, raw, is_positive, weight)
+        if checking and self._checked is not None:
+            any_weight = weight is None or bool(len(weight) and weight.max() > 0)
+            self._checked.append((low, high, any_weight))  # list.append: thread-safe
         return Batch(score, is_positive, weight, extra, raw.start)
 
     def read_columns(self, names: Sequence[str]) -> dict[str, np.ndarray]:
@@ -703,6 +861,22 @@ def _numpy(column: Any) -> np.ndarray:
             return np.frombuffer(buffers[1], dtype=dtype, count=n, offset=offset * dtype.itemsize)
     out: np.ndarray = column.to_numpy(zero_copy_only=False)
     return out
+
+
+def _finite_range(score: np.ndarray, name: str, raw: _Raw) -> tuple[float, float]:
+    """A batch's lowest and highest score, or raise naming the first value not finite."""
+    low, high = float(score.min()), float(score.max())
+    if not (np.isfinite(low) and np.isfinite(high)):
+        bad = ~np.isfinite(score)
+        first = int(np.argmax(bad))
+        n_nan = int(np.isnan(score).sum())
+        msg = (
+            f"'{name}' must be finite (got {score[first].item()!r} at "
+            f"{_where(raw, first)}; {n_nan} NaN and {int(bad.sum()) - n_nan} infinite "
+            "values in that batch). Remove or impute them first."
+        )
+        raise InvalidInputError(msg)
+    return low, high
 
 
 def _where(raw: _Raw, index: int) -> str:
@@ -1037,19 +1211,12 @@ def find_streamed(
 ) -> Cutpoint | None:
     """find_cutpoint for a :class:`Scan` (or Dask arrays); None for anything else."""
     if not isinstance(data, Scan):
-        arrays = _cluster_arrays(data, y_score, sample_weight, pos_label, rule)
+        arrays = _cluster_arrays(data, y_score, sample_weight, pos_label, rule, values)
         if arrays is None:
             if y_score is None:
                 msg = "'y_score' is required (got None), unless 'y_true' is a cp.scan(...)"
                 raise InvalidInputError(msg)
             return None
-        if values is not None:
-            msg = (
-                "'values' is not supported with Dask arrays yet (got "
-                f"{type(values).__name__}); write them to Parquet and use "
-                "cp.scan(..., values=...)"
-            )
-            raise InvalidParameterError(msg)
         data = arrays
     else:
         _check_scan_arguments(y_score, sample_weight, pos_label, values)
@@ -1065,8 +1232,9 @@ def find_streamed(
     check_choice(ties, "ties", TIE_RULES)
     constraint_list = as_constraints(constraints)
     streamed = data.cluster is not None
-    summary = data.summary()
-    chosen = _engine_for(engine, summary.n_rows, streamed)
+    files: FileSource | None = None if streamed else data.source()
+    n_rows = data.summary().n_rows if files is None else files.row_count()
+    chosen = _engine_for(engine, n_rows, streamed)
     if chosen is None:
         labels, score, weight = data.read()
         cut = find_cutpoint(
@@ -1083,6 +1251,8 @@ def find_streamed(
             values=data.read_values(),
         )
         return replace(cut, columns=data.columns())
+    if files is not None:
+        files.fold_summary()  # the first counting pass validates: one pass fewer
     direction = objective.greater_is_better if maximize is None else bool(maximize)
     partial = chosen.sweep_source(
         data.source(),
@@ -1143,15 +1313,18 @@ def _complete(thresholds: Any, tp: Any, fp: Any) -> PartialSweep:
 
 
 def _cluster_arrays(
-    y_true: Any, y_score: Any, sample_weight: Any, pos_label: Any, rule: Any
+    y_true: Any, y_score: Any, sample_weight: Any, pos_label: Any, rule: Any, values: Any = None
 ) -> Scan | None:
-    """Dask arrays as a Scan over H4's cluster source, or None (nothing imported)."""
+    """Dask arrays (and ``values=`` beside them) as a Scan over the cluster source, or
+    None (nothing imported)."""
     tops = {type(x).__module__.split(".")[0] for x in (y_true, y_score, sample_weight)}
     if not tops & {"dask", "dask_expr"}:
         return None
     from .engines._cluster import source_from_arrays
 
-    cluster = source_from_arrays(y_true, y_score, sample_weight, pos_label=pos_label, rule=rule)
+    cluster = source_from_arrays(
+        y_true, y_score, sample_weight, pos_label=pos_label, rule=rule, values=values
+    )
     if cluster is None:
         return None
     return Scan(
@@ -1163,6 +1336,7 @@ def _cluster_arrays(
         pos_label=pos_label,
         rule=rule,
         cluster=cluster,
+        values=cluster.values,
     )
 
 

@@ -78,7 +78,9 @@ _MAX_LEVELS = 4  # 16 key bits a level: four reach single keys from any float64 
 # (peak memory independent of the input's size): split cells while the rows to refine
 # exceed STREAM_SORT_ROWS, for at most _STREAM_MAX_LEVELS counting passes; refuse when
 # more than STREAM_MAX_ROWS rows would still have to be held.
-STREAM_SORT_ROWS = 1 << 20
+# Sorting up to the cap costs less than another counting pass: at 1e9 Parquet rows a
+# level-2 pass took 18.5 s, the refining pass and its sort 8.8 s.
+STREAM_SORT_ROWS = 1 << 22
 STREAM_MAX_ROWS = 1 << 22
 _STREAM_MAX_LEVELS = 8
 
@@ -1180,7 +1182,16 @@ class HistogramEngine:
             return self._full_of(source, n_values if gains_known else None)
         layout = bin_layout(summary.low, summary.high, self.bits)
         levels = [Level(layout.shift, 0, None, np.arange(layout.n_bins, dtype=np.uint64))]
-        first = _blocks_of(source.histogram(layout, levels), layout, 0, levels[0])
+        hist = source.histogram(layout, levels)
+        checked = source.summary()
+        if (checked.low, checked.high) != (summary.low, summary.high):
+            # The range came from file metadata (a pass 0 folded into this pass) and
+            # was only a bound: count again on the exact range, so that the bottom
+            # edge is the lowest score, as everywhere else.
+            layout = bin_layout(checked.low, checked.high, self.bits)
+            levels = [Level(layout.shift, 0, None, np.arange(layout.n_bins, dtype=np.uint64))]
+            hist = source.histogram(layout, levels)
+        first = _blocks_of(hist, layout, 0, levels[0])
         at_keys = None if at is None else np.sort(_keys_of(np.asarray(at, dtype=np.float64)))
 
         def refine(blocks: _Blocks) -> BoolArray:

@@ -142,7 +142,10 @@ def _sorted_runs(
         # Columns that travel with the rows need the permutation: one argsort for all.
         order = np.argsort(keys)
         keys = keys[order]
-        sorted_weight = None if weight is None else weight[order]
+        # Narrow weights (int32, float32: summed as given by the counting engines) are
+        # widened here, after the gather: the per-run and cumulative sums must not
+        # overflow int32 nor round in float32.
+        sorted_weight = None if weight is None else _wide_weights(weight[order])
         sorted_extra = [column[order] for column in extra]
         del order
     # A run starts where the score bits change: keys that differ above the label bit.
@@ -153,6 +156,11 @@ def _sorted_runs(
         np.greater(keys[begin:end] ^ keys[begin - 1 : end - 1], _ONE, out=boundary[begin:end])
     starts = np.flatnonzero(boundary)
     return keys, starts, sorted_weight, sorted_extra
+
+
+def _wide_weights(weight: np.ndarray) -> Any:
+    """``weight`` as int64 or float64 (the array itself when it already is)."""
+    return weight.astype(np.int64 if weight.dtype.kind in "iu" else np.float64, copy=False)
 
 
 def _cumulative_from_top(
