@@ -72,14 +72,18 @@ def test_deep_refinement_constraints_strings_and_float32(spark):
 
 @pytest.mark.parametrize("wide", [True, False])
 def test_counting_pass_is_the_in_memory_histogram(spark, wide):
+    from cutpoints._scan import value_table
     from cutpoints.engines._cluster import source_for
 
     y, score, w = problem(3)
     if not wide:  # keys less than 2**63 apart: the cell is a plain difference
         score = np.abs(score)
         score[2:4] = [5.0, 0.5]
-    df = spark.createDataFrame(pd.DataFrame({"y": y, "p": score, "w": w}))
-    source = source_for(df, label="y", score="p", weight="w")
+    cost = np.arange(len(y)) % 7 - 3.0
+    df = spark.createDataFrame(pd.DataFrame({"y": y, "p": score, "w": w, "cost": cost}))
+    # Values: the sums of each value column and of the flag gains' parts, per cell.
+    spec = {"fp": (-1.0, "cost"), "tp": (1.0, "cost"), "fn": 2.0} if wide else {"tn": (1.0, "cost")}
+    source = source_for(df, label="y", score="p", weight="w", values=spec)
     summary = source.summary()
     assert (summary.n_rows, summary.low, summary.high) == (len(y), score.min(), score.max())
     assert (summary.n_positive, summary.n_negative) == (w[y == 1].sum(), w[y == 0].sum())
@@ -87,8 +91,9 @@ def test_counting_pass_is_the_in_memory_histogram(spark, wide):
     layout = bin_layout(summary.low, summary.high, 16)
     levels = [Level(layout.shift, 0, None, np.arange(layout.n_bins, dtype=np.uint64))]
     got = source.histogram(layout, levels)
-    want = histogram(score, y == 1, w, layout, levels)
-    for field in ("positive", "negative", "rows"):
+    extra = value_table(spec, {"cost": cost}, y == 1, w)
+    want = histogram(score, y == 1, w, layout, levels, extra=extra)
+    for field in ("positive", "negative", "rows", "extra"):
         np.testing.assert_array_equal(getattr(got, field), getattr(want, field))
     with pytest.raises(InvalidInputError, match="no Python on the executors"):
         source.map_reduce(len, max)
@@ -112,7 +117,8 @@ def test_keys_from_double_arithmetic_are_the_float_bits(spark):
         [(float(v), i % 2) for i, v in enumerate(values)], "p double, y long"
     )
     source = source_for(df, label="y", score="p")
-    got = [r["k"] for r in df.select(source._signed_key().alias("k")).collect()]
+    keyed, key = source._keyed(df)
+    got = [r["k"] for r in keyed.select(key.alias("k")).collect()]
     want = (_keys_of(values) ^ np.uint64(1 << 63)).view(np.int64)
     np.testing.assert_array_equal(np.array(got, dtype=np.int64), want)
 
@@ -122,9 +128,16 @@ def test_bad_input_names_the_column(spark):
     df = spark.createDataFrame(rows, "y long, risk double, name string")
     with pytest.raises(InvalidParameterError, match="'target'"):
         cp.scan(df, label="target", score="risk")
-    # Per-row values are not carried on Spark yet: refused, never dropped.
-    with pytest.raises(InvalidParameterError, match=r"'values' is not supported for a Spark"):
-        cp.scan(df, label="y", score="risk", values={"tp": "risk", "fp": -1})
+    # Value columns: named by outcome key, checked at once (names, types), in pass 0 (rows).
+    with pytest.raises(InvalidParameterError, match=r"'values' has an unknown outcome 'fnn'"):
+        cp.scan(df, label="y", score="risk", values={"fnn": "risk"})
+    with pytest.raises(InvalidInputError, match=r"'values\[.fn.\]' must name a column .*'cost'"):
+        cp.scan(df, label="y", score="risk", values={"tp": "risk", "fn": "-cost"})
+    with pytest.raises(InvalidInputError, match=r"'name' must be a numeric value column \(got str"):
+        cp.scan(df, label="y", score="risk", values={"tp": "name"})
+    valued = cp.scan(df.where("y < 2"), label="y", score="y", values={"tp": "risk", "fn": "-risk"})
+    with pytest.raises(InvalidInputError, match=r"'risk' must be finite and not missing \(got 2 "):
+        cp.find_cutpoint(valued, metric="value")
     with pytest.raises(InvalidInputError, match="'name' must be a numeric column"):
         cp.scan(df, label="y", score="name")
     with pytest.raises(InvalidInputError, match=r"'risk' must be finite \(1 NaN and 1 missing"):
@@ -132,3 +145,53 @@ def test_bad_input_names_the_column(spark):
     ok = df.where("risk IS NOT NULL AND NOT isnan(risk)")  # the rows with a score
     with pytest.raises(InvalidLabelsError, match="'y' must have two classes"):
         cp.find_cutpoint(cp.scan(ok, label="y", score="risk"), metric="f1")
+
+
+def money(seed: int, rule: str, n: int = 3000):
+    """Scores with ties, labels (positives at the flagged end for ``rule``), integer
+    amounts and dyadic weights (some zero)."""
+    rng = np.random.default_rng(seed)
+    score = np.round(rng.random(n), 3)
+    y = (rng.random(n) < (score if rule == ">=" else 1 - score) ** 3).astype(np.int64)
+    return y, score, rng.integers(1, 500, n), (np.arange(n) % 4) / 2.0
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+def test_values_give_the_sort_engine_answer(spark, weighted):
+    """Value sums ride in the counting and refining aggregations: integer amounts (and
+    dyadic weights) give the sort engine's threshold, counts, value split and ties; cents
+    give its threshold and the value to the last bits."""
+    rule = "<=" if weighted else ">="
+    y, score, amount, w = money(5, rule)
+    weight = w if weighted else None
+    frame = pd.DataFrame({"y": y, "s": score, "amount": amount, "cents": amount / 100, "w": w})
+    df = spark.createDataFrame(frame)
+    columns = {"label": "y", "score": "s", "weight": "w" if weighted else None, "rule": rule}
+    # Few bins and rows to sort when weighted: the value gains bound deeper levels too.
+    engine = HistogramEngine(bits=6, sort_rows=50) if weighted else "auto"
+    kwargs = {"metric": "value", "constraints": ["flagged <= 400", "precision >= 0.2"]}
+    values = {"tp": amount * 1.0, "fp": -5, "fn": -amount * 1.0, "tn": 1}
+    want = cp.find_cutpoint(
+        y, score, sample_weight=weight, values=values, rule=rule, engine="sort", **kwargs
+    )
+    data = cp.scan(df, **columns, values={"tp": "amount", "fp": -5, "fn": "-amount", "tn": 1})
+    got = cp.find_cutpoint(data, engine=engine, **kwargs)
+    assert_same_cut(got, want)
+    assert got.value_by_outcome == want.value_by_outcome
+    assert got.columns["value.fn"] == "-amount"
+    if weighted:
+        assert got.curve.n_levels > 1
+    else:  # the values at chosen thresholds of a binned curve
+        curve = cp.confusion_curve(data, at=[0.3, 0.5])
+        full = cp.confusion_curve(y, score, values=values, rule=rule)
+        rows = full.rows_at(curve.thresholds)
+        np.testing.assert_array_equal(curve.metric("value"), full.metric("value")[rows])
+    cents = {"tp": amount / 100, "fp": -0.25, "fn": -amount / 100}
+    want = cp.find_cutpoint(y, score, sample_weight=weight, values=cents, rule=rule, **kwargs)
+    data = cp.scan(df, **columns, values={"tp": "cents", "fp": -0.25, "fn": "-cents"})
+    got = cp.find_cutpoint(data, engine=engine, **kwargs)
+    assert got.threshold == want.threshold
+    assert (got.tp, got.fp) == (want.tp, want.fp)
+    assert got.score == pytest.approx(want.score, rel=1e-12, abs=1e-9)
+    for key, value in want.value_by_outcome.items():
+        assert got.value_by_outcome[key] == pytest.approx(value, rel=1e-12, abs=1e-9)
