@@ -351,16 +351,6 @@ def test_refusals_name_what_to_do(tmp_path):
                      n_resamples=5)  # fmt: skip
 
 
-def test_values_of_a_dask_frame_are_refused_clearly():
-    pd = pytest.importorskip("pandas")
-    dd = pytest.importorskip("dask.dataframe")
-    y, s, amount, _ = _data(n=300)
-    frame = dd.from_pandas(pd.DataFrame({"y": y.astype(int), "p": s, "a": amount}), npartitions=2)
-    data = cp.scan(frame, label="y", score="p", values={"tp": "a", "fp": -1})
-    with pytest.raises(InvalidParameterError, match="write the frame to Parquet"):
-        cp.bootstrap(data, metric="value", n_resamples=5)
-
-
 def test_count_objectives_report_the_value_too():
     y, s, amount, w = _data(n=300, seed=4, weights="integer")
     values = {"tp": amount, "fp": -0.5}
