@@ -305,6 +305,30 @@ def test_float32_scores_are_read_as_given():
     assert isinstance(assert_same(y, bad)[0], tuple)
 
 
+def test_validated_float32_range_is_handed_to_the_engine():
+    # Validation takes min and max of float32 scores anyway; the engine reuses them
+    # instead of two more passes (rule '>=' only: '<=' negates the scores).
+    from cutpoints._api import _columns
+    from cutpoints.engines._source import ArraySource
+
+    rng = np.random.default_rng(23)
+    y = rng.random(4000) < 0.3
+    score = (rng.normal(size=y.size) + y).astype(np.float32)
+    engine = HistogramEngine(bits=6, sort_rows=50)
+    columns = _columns(y, score, None, None, ">=", engine, selective=True)
+    assert columns.score is score
+    assert columns.score_range == (float(score.min()), float(score.max()))
+    assert _columns(y, score, None, None, "<=", engine, selective=True).score_range is None
+    assert _columns(y, score.astype(np.float64), None, None, ">=", engine).score_range is None
+    source = ArraySource(score, y, score_range=columns.score_range)
+    assert (source.summary().low, source.summary().high) == columns.score_range
+    for rule in (">=", "<="):
+        got = cp.find_cutpoint(y, score, engine=engine, rule=rule)
+        want = cp.find_cutpoint(y, score, engine="sort", rule=rule)
+        assert (got.threshold, got.tp, got.fp) == (want.threshold, want.tp, want.fp)
+        assert got.curve.thresholds[-1] == (score.min() if rule == ">=" else score.max())
+
+
 def test_keys_preserve_order_and_invert():
     values = np.array(
         [-1.7976931348623157e308, -1e300, -1.0, -5e-324, -0.0, 0.0, 5e-324, 2.2e-308, 0.5, 1e300]

@@ -228,6 +228,9 @@ class _Columns:
     positive_label: Any
     negative_label: Any
     values: RowValues | None = None
+    # (min, max) of ``score`` when validation took them (float32 for a selective
+    # engine): handed to the engine so that it does not scan the scores again.
+    score_range: tuple[float, float] | None = None
 
 
 def _columns(
@@ -251,13 +254,15 @@ def _columns(
     array = as_1d(y_score, "y_score")
     chosen = get_engine(engine, n_rows=len(array), selective=selective)
     score: npt.NDArray[np.float64] | npt.NDArray[np.float32]
-    if (
-        isinstance(chosen, SelectiveEngine)
-        and array.dtype == np.float32
-        and np.isfinite(array.min())
-        and np.isfinite(array.max())
-    ):
+    score_range: tuple[float, float] | None = None
+    low = high = None
+    if isinstance(chosen, SelectiveEngine) and array.dtype == np.float32 and len(array):
+        low, high = float(array.min()), float(array.max())
+    if low is not None and high is not None and np.isfinite(low) and np.isfinite(high):
         score = array  # check_scores' own test (NaN and inf show in min or max)
+        # With rule '<=' the engine reads -score, whose min is -max but whose zeros'
+        # signs may differ from the engine's own min: it takes them itself then.
+        score_range = (low, high) if rule == ">=" else None
     else:
         score = check_scores(array, "y_score")
     target = check_target(y_true, pos_label, "y_true")
@@ -278,6 +283,7 @@ def _columns(
         target.positive_label,
         target.negative_label,
         None if values is None else check_values(values, len(score)),
+        score_range,
     )
 
 
@@ -642,6 +648,7 @@ def find_cutpoint(
         constraints=constraint_list,
         maximize=objective.greater_is_better if maximize is None else bool(maximize),
         n_runners_up=N_RUNNERS_UP,
+        score_range=columns.score_range,
     )
     curve = _curve(columns, partial.thresholds, partial.tp, partial.fp, partial)
     selection = select_rows(curve, objective, constraint_list, ties=ties, maximize=maximize)

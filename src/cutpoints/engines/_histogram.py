@@ -1082,6 +1082,7 @@ class HistogramEngine:
         maximize: bool,
         n_runners_up: int = 5,
         values: ValueColumns | None = None,
+        score_range: tuple[float, float] | None = None,
     ) -> PartialSweep:
         """The rows of the exact curve that selecting ``objective`` can need.
 
@@ -1102,6 +1103,9 @@ class HistogramEngine:
             rows, so the result's :attr:`PartialSweep.extra` holds their exact
             cumulative sums at every row, and the metric ``"value"`` (objective or
             constraint) is bounded per bin by the bin's flag gains.
+        score_range : (float, float), optional
+            ``(score.min(), score.max())`` when the caller already has them (validation
+            does): saves two passes over the scores. They must be exact.
 
         Returns
         -------
@@ -1112,7 +1116,7 @@ class HistogramEngine:
         from ._source import ArraySource
 
         if values is None:
-            source = ArraySource(score, is_positive, weight)
+            source = ArraySource(score, is_positive, weight, score_range=score_range)
         else:
             # One (k + 2, n) table: the value columns, then each row's gain split in its
             # positive and negative part (their per-bin sums bound the value in a bin).
