@@ -9,6 +9,7 @@ files, several levels and the refining pass are exercised on every example.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import subprocess
 import sys
@@ -368,6 +369,8 @@ def test_bad_input_names_the_file_column_and_row(tmp_path, columns, error, patte
         ({"w": [1.0, 2.0, float("inf")]}, r"'w' must be finite \(got inf at row 2 of '.*bad"),
         ({"w": [0.0, 0.0, 0.0]}, r"'w' must not be all zero \(got 4 zero weights\)"),
         ({"w": [2**52, 2**52, 2**52]}, r"'w' must add up to at most 9\.007e\+15"),
+        # Past 2**63 the int64 cells wrap: the batches' float totals catch it.
+        ({"w": [2**62, 2**62, 2**62]}, r"'w' must add up to at most 9\.007e\+15"),
         ({"y": np.array([0, 1, 1], np.int8)}, None),  # integer labels within [0, 1]
     ],
 )
@@ -406,6 +409,45 @@ def test_pass_zero_folded_into_the_count_checks_every_row(tmp_path, columns, pat
         with pytest.raises(InvalidInputError, match=pattern):
             cp.find_cutpoint(folded, engine=engine)
     assert passes and "summary" not in passes and passes[0] == "count"
+
+
+@pytest.mark.parametrize("rule", [">=", "<="])
+def test_statistics_narrower_than_the_rows_fall_back_to_pass_zero(tmp_path, monkeypatch, rule):
+    # A writer whose min/max statistics miss some rows (pyarrow never writes such files,
+    # other writers have): the folded count notices, runs a real pass 0, and counts on
+    # the exact range; the answer is the in-memory one.
+    from cutpoints._scan import FileSource
+
+    rng = np.random.default_rng(41)
+    y = rng.random(4000) < 0.3
+    score = np.round(rng.normal(size=y.size) + y, 3)
+    path = _table(str(tmp_path / "a.parquet"), y=y, s=score)
+    honest = FileSource._summary_from_statistics
+
+    def narrowed(self):
+        summary = honest(self)
+        middle = (summary.low + summary.high) / 2
+        return dataclasses.replace(summary, low=middle - 0.1, high=middle + 0.1)
+
+    monkeypatch.setattr(FileSource, "_summary_from_statistics", narrowed)
+    passes: list[str] = []
+    data = cp.scan(path, label="y", score="s", rule=rule, batch_size=500,
+                   progress=lambda name, *_: passes.append(name))  # fmt: skip
+    cut = cp.find_cutpoint(data, engine=HistogramEngine(bits=5, sort_rows=100))
+    want = cp.find_cutpoint(y, score, rule=rule, engine="sort")
+    assert (cut.threshold, cut.tp, cut.fp, cut.score) == (
+        want.threshold,
+        want.tp,
+        want.fp,
+        want.score,
+    )
+    assert "summary" in passes  # the real pass 0 ran after the stale statistics
+
+
+def test_statistics_that_are_not_finite_keep_pass_zero(tmp_path):
+    path = _table(str(tmp_path / "a.parquet"), y=[0, 1, 1], s=[0.1, float("inf"), 0.3])
+    with pytest.raises(InvalidInputError, match=r"'s' must be finite \(got inf at row 1"):
+        cp.find_cutpoint(cp.scan(path, label="y", score="s"), engine=HistogramEngine(bits=4))
 
 
 def test_a_missing_column_is_named_with_the_columns_there(tmp_path):

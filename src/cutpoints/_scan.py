@@ -31,6 +31,7 @@ and answered like arrays.
 from __future__ import annotations
 
 import glob as _glob
+import math
 import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -51,7 +52,7 @@ from ._values import (
     resolve_named,
     value_curve,
 )
-from .engines._source import Batch, BatchSource, SourceSummary, ordered_map_reduce
+from .engines._source import Batch, BatchSource, SourceSummary, StaleSummary, ordered_map_reduce
 from .errors import InvalidInputError, InvalidLabelsError, InvalidParameterError
 
 if TYPE_CHECKING:
@@ -414,7 +415,8 @@ class FileSource(BatchSource):
         # summary is the statistics' provisional one, every converted batch is checked
         # and its score range recorded here; None otherwise.
         self._fold = False
-        self._checked: list[tuple[float, float, bool]] | None = None
+        # Per batch of a folded pass 0: score range, any weight > 0, weight total (float).
+        self._checked: list[tuple[float, float, bool, float]] | None = None
 
     # -- reading
     def _columns(self) -> list[str]:
@@ -648,8 +650,10 @@ class FileSource(BatchSource):
                         for st in stats.values()
                     ):
                         return None
-                    low = min(low, float(stats[spec.score].min))
-                    high = max(high, float(stats[spec.score].max))
+                    s_low, s_high = float(stats[spec.score].min), float(stats[spec.score].max)
+                    if not (np.isfinite(s_low) and np.isfinite(s_high)):
+                        return None  # NaN or inf in the statistics: pass 0 looks at the rows
+                    low, high = min(low, s_low), max(high, s_high)
                     if not boolean and not 0 <= stats[spec.label].min <= stats[spec.label].max <= 1:
                         return None  # other label values: pass 0 checks and names them
                     if spec.weight is not None:
@@ -707,6 +711,10 @@ class FileSource(BatchSource):
                 raise InvalidInputError(msg)
             total = n_pos + n_neg
             limit = _MAX_INT_TOTAL if summary.integer_weights else _MAX_FLOAT_TOTAL
+            # The int64 cells wrap past 2**63; the batches' float totals cannot.
+            approximate = math.fsum(s[3] for s in seen)
+            if approximate > 2.0**62:
+                total = approximate
             if not total <= limit:
                 msg = (
                     f"'{spec.weight}' must add up to at most {limit:.4g} (got a total of "
@@ -749,6 +757,15 @@ class FileSource(BatchSource):
         checking = self._checked is not None  # pass 0 folded into this pass: check here
         score: Any = _score_array(table.column(spec.score), spec.score, raw, check=checking)
         low, high = _finite_range(score, spec.score, raw) if checking else (0.0, 0.0)
+        provisional = self._summary
+        if checking and provisional is not None and len(score):
+            bottom, top = (
+                (provisional.low, provisional.high)
+                if spec.rule == ">="
+                else (-provisional.high, -provisional.low)
+            )
+            if low < bottom or high > top:
+                raise StaleSummary  # the statistics did not cover these rows
         if score.dtype != np.float32:
             score = np.asarray(score, dtype=np.float64)
         if spec.rule == "<=":
@@ -782,7 +799,8 @@ class FileSource(BatchSource):
             extra = _value_table(spec.values, table, raw, is_positive, weight)
         if checking and self._checked is not None:
             any_weight = weight is None or bool(len(weight) and weight.max() > 0)
-            self._checked.append((low, high, any_weight))  # list.append: thread-safe
+            total = 0.0 if weight is None else float(weight.sum(dtype=np.float64))
+            self._checked.append((low, high, any_weight, total))  # list.append: thread-safe
         return Batch(score, is_positive, weight, extra, raw.start)
 
     def read_columns(self, names: Sequence[str]) -> dict[str, np.ndarray]:

@@ -323,11 +323,13 @@ def finish_histogram(
     if rows is not None:
         return Histogram(positive, negative, rows)
     total = positive + negative
-    # At least one row where there is weight: the estimate never hides a cell.
-    estimate = np.ceil(total * (n_rows / max(float(total.sum()), 1e-300)))
-    return Histogram(
-        positive, negative, np.where(total > 0, np.maximum(estimate, 1), 0).astype(np.int64)
-    )
+    # At least one row where there is weight: the estimate never hides a cell. (Totals
+    # past the weights' limit can reach here from a pass 0 folded into this one; that
+    # pass raises on them right after, so an overflow here is of no consequence.)
+    with np.errstate(over="ignore", invalid="ignore"):
+        estimate = np.ceil(total * (n_rows / max(float(total.sum()), 1e-300)))
+        rows = np.where(total > 0, np.maximum(estimate, 1), 0).astype(np.int64)
+    return Histogram(positive, negative, rows)
 
 
 def histogram(
@@ -1171,7 +1173,7 @@ class HistogramEngine:
         InvalidInputError
             For a streamed source whose rows to refine exceed ``max_rows``.
         """
-        from ._source import ArraySource
+        from ._source import ArraySource, StaleSummary
 
         summary = source.summary()
         n = summary.n_rows
@@ -1186,9 +1188,14 @@ class HistogramEngine:
             return self._full_of(source, n_values if gains_known else None)
         layout = bin_layout(summary.low, summary.high, self.bits)
         levels = [Level(layout.shift, 0, None, np.arange(layout.n_bins, dtype=np.uint64))]
-        hist = source.histogram(layout, levels)
+        try:
+            hist = source.histogram(layout, levels)
+        except StaleSummary:
+            # File statistics narrower than the rows: the source has dropped them; its
+            # summary is now a real pass 0, and the range below differs, so it recounts.
+            hist = None
         checked = source.summary()
-        if (checked.low, checked.high) != (summary.low, summary.high):
+        if hist is None or (checked.low, checked.high) != (summary.low, summary.high):
             # The range came from file metadata (a pass 0 folded into this pass) and
             # was only a bound: count again on the exact range, so that the bottom
             # edge is the lowest score, as everywhere else.

@@ -60,6 +60,7 @@ __all__ = [
     "BatchSource",
     "Source",
     "SourceSummary",
+    "StaleSummary",
     "ordered_map_reduce",
 ]
 
@@ -69,6 +70,14 @@ BoolArray = npt.NDArray[np.bool_]
 Rows = tuple[FloatArray, BoolArray, "Weights"]
 Ranges = tuple[FloatArray, FloatArray] | None
 ExtraRows = tuple[FloatArray, BoolArray, "Weights", FloatArray]  # rows_in + extra columns
+
+
+class StaleSummary(Exception):
+    """A provisional summary (file statistics) did not hold for the rows being counted.
+
+    Raised by a source's first counting pass; the driver then asks :meth:`summary`
+    again (a real pass 0) and counts on the layout of the exact range.
+    """
 
 
 @dataclass(frozen=True)
