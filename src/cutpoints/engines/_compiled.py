@@ -53,7 +53,7 @@ import numpy.typing as npt
 from ..errors import InvalidInputError, InvalidParameterError
 from ._sort import sort_threads
 
-__all__ = ["AVAILABLE", "COLD_START_ROWS", "bin_counts", "worthwhile"]
+__all__ = ["AVAILABLE", "COLD_START_ROWS", "bin_counts", "layout_counts", "worthwhile"]
 
 IntArray = npt.NDArray[np.int64]
 Table = npt.NDArray[np.int64] | npt.NDArray[np.float64]
@@ -820,6 +820,48 @@ def bin_counts(
         for _, rows, *_ in parts_w[1:]:
             rows_out += rows
     return by_class[1::2], by_class[0::2], rows_out
+
+
+def layout_counts(
+    score: npt.NDArray[np.float32] | npt.NDArray[np.float64],
+    is_positive: npt.NDArray[np.bool_],
+    weight: npt.NDArray[Any] | None,
+    layout: Any,
+    *,
+    count_rows: bool | None,
+) -> tuple[Table, IntArray | None]:
+    """:func:`bin_counts` over a histogram engine ``BinLayout``, interleaved as numpy's
+    ``count_cells`` lays its table out (``by_class[2c + 1]`` positives, ``[2c]``
+    negatives), so that the passes' partials add either way.
+
+    Returns ``(by_class, rows)``; ``rows`` as :func:`bin_counts` gives it (None without
+    weights, or when not counted).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from cutpoints.engines._compiled import layout_counts
+    >>> from cutpoints.engines._histogram import bin_layout
+    >>> layout = bin_layout(0.1, 0.9, bits=2)
+    >>> by_class, rows = layout_counts(np.array([0.1, 0.4, 0.4, 0.9]),
+    ...                                np.array([False, True, False, True]), None,
+    ...                                layout, count_rows=None)
+    >>> by_class.tolist(), rows
+    ([1, 0, 0, 0, 1, 1, 0, 1], None)
+    """
+    positive, negative, rows = bin_counts(
+        score,
+        is_positive,
+        weight,
+        base=layout.base,
+        shift=layout.shift,
+        nonnegative=layout.nonnegative,
+        n_cells=layout.n_bins,
+        count_rows=count_rows,
+    )
+    by_class = np.empty(2 * layout.n_bins, dtype=np.result_type(positive, negative))
+    by_class[1::2], by_class[0::2] = positive, negative
+    return by_class, rows
 
 
 def _check(outside: int, n_cells: int) -> None:

@@ -176,24 +176,16 @@ def _compiled_counts(
 
         if not (_compiled.AVAILABLE and (large or _compiled.worthwhile(len(score)))):
             return None
-        positive, negative, rows = _compiled.bin_counts(
-            score,
-            is_positive,
-            weight,
-            base=layout.base,
-            shift=layout.shift,
-            nonnegative=layout.nonnegative,
-            n_cells=layout.n_bins,
-            count_rows=count_rows,
+        by_class, rows = _compiled.layout_counts(
+            score, is_positive, weight, layout, count_rows=count_rows
         )
     except ImportError:  # numba installed but broken: the numpy pass is exact too
         return None
     if count_rows and rows is None:
         return None
     # count_cells' dtypes (int64 rows, float64 weights), so partials of both paths add.
-    by_class = np.empty(2 * layout.n_bins, dtype=np.int64 if weight is None else np.float64)
-    by_class[1::2], by_class[0::2] = positive, negative
-    return by_class, rows if count_rows else None
+    table = by_class.astype(np.int64 if weight is None else np.float64, copy=False)
+    return table, rows if count_rows else None
 
 
 def _add_counts(*parts: tuple[np.ndarray, np.ndarray | None]) -> tuple[Any, Any]:

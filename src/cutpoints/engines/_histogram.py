@@ -429,27 +429,16 @@ def _compiled_histogram(
     count_rows: bool,
 ) -> Histogram | None:
     """The first-level histogram from the compiled kernel (None: it gave no row counts)."""
-    positive, negative, rows = compiled.bin_counts(
-        score,
-        is_positive,
-        weight,
-        base=layout.base,
-        shift=layout.shift,
-        nonnegative=layout.nonnegative,
-        n_cells=layout.n_bins,
-        count_rows=count_rows,
+    by_class, rows = compiled.layout_counts(
+        score, is_positive, weight, layout, count_rows=count_rows
     )
-    if weight is None:
-        return Histogram(positive, negative, positive + negative)
-    if count_rows and rows is None:
+    if weight is not None and count_rows and rows is None:
         return None
-    by_class = np.empty(2 * layout.n_bins, dtype=np.result_type(positive, negative))
-    by_class[1::2], by_class[0::2] = positive, negative
     return finish_histogram(
         by_class,
         rows if count_rows else None,
-        weighted=True,
-        integer_weights=weight.dtype.kind in "iu",
+        weighted=weight is not None,
+        integer_weights=weight is not None and weight.dtype.kind in "iu",
         n_rows=len(score),
     )
 

@@ -343,20 +343,15 @@ class BatchSource:
                 return None  # the kernel would sum float weights per group: other bits
             try:
                 with limit_sort_threads(1):  # the batches are the parallel work
-                    positive, negative, rows = kernel.bin_counts(
+                    by_class, rows = kernel.layout_counts(
                         batch.score,
                         batch.is_positive,
                         batch.weight,
-                        base=layout.base,
-                        shift=layout.shift,
-                        nonnegative=layout.nonnegative,
-                        n_cells=layout.n_bins,
+                        layout,
                         count_rows=count_rows,
                     )
             except ImportError:  # numba installed but broken: the numpy pass is exact too
                 return None
-            by_class = np.empty(2 * n_cells, dtype=np.result_type(positive, negative))
-            by_class[1::2], by_class[0::2] = positive, negative
             return by_class, rows if count_rows else None, None
 
         def task(batch: Batch) -> Part:
