@@ -6,6 +6,8 @@ obviously right; the exact engine is tested against it.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 
@@ -65,3 +67,16 @@ def one_class(y_positive: np.ndarray, weight: np.ndarray | None = None) -> bool:
     y_positive = np.asarray(y_positive, dtype=bool)
     w = np.ones(len(y_positive)) if weight is None else np.asarray(weight, dtype=float)
     return not (w[y_positive].sum() > 0 and w[~y_positive].sum() > 0)
+
+
+def assert_same_threshold_quantiles(poisson: np.ndarray, multinomial: np.ndarray) -> None:
+    """The Poisson bootstrap's thresholds put each of the multinomial's quantiles at the
+    same level, within 4 sd of the difference of two B-sample proportions
+    (sd = sqrt(2 p (1 - p) / B))."""
+    b = len(multinomial)
+    for p in (0.1, 0.25, 0.5, 0.75, 0.9):
+        q = np.quantile(multinomial, p, method="inverted_cdf")
+        low = float((poisson < q).mean())
+        high = float((poisson <= q).mean())
+        sd = math.sqrt(2 * p * (1 - p) / b)
+        assert low - 4 * sd <= p <= high + 4 * sd, (p, low, high)
