@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import math
+import re
+import shlex
 from html.parser import HTMLParser
+from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
@@ -97,13 +102,25 @@ def test_apply_unseen_group_needs_a_fallback(tmp_path, csv_file):
     assert result.exit_code != 0 and "not a tuned group" in result.output
 
 
-def test_tune_group_refuses_what_it_cannot_do(csv_file):
-    result = run("tune", csv_file, "-l", "y", "-s", "p", "-g", "region", "--bootstrap", "10")
-    assert (
-        result.exit_code != 0 and "'--bootstrap' cannot be combined with '--group'" in result.output
-    )
-    result = run("tune", csv_file, "-l", "y", "-s", "p", "-g", "region", "--reject")
-    assert result.exit_code != 0 and "'--reject' cannot be combined with '--group'" in result.output
+def test_tune_group_refuses_what_it_cannot_do(tmp_path, csv_file):
+    saved = tmp_path / "cuts.json"
+    base = ("tune", csv_file, "-l", "y", "-s", "p", "-g", "region", "--save", saved)
+    # Refused before the data is read, each naming both flags, why, and what to do instead.
+    for extra, words in [
+        (("--mode", "joint", "-m", "tp", "-c", "flagged<=100", "-b", "10"),
+         ["'--bootstrap'", "'--group'", "'--mode joint'", "use '--mode independent'"]),
+        (("-b", "10", "--value", "tp=amount"),
+         ["'--bootstrap'", "'--group'", "'--value'", "drop '--value' or '--bootstrap'"]),
+        (("--reject",),
+         ["'--reject'", "'--group'", "no per-group band", "on each group's rows"]),
+        (("--coverage", "90%"), ["'--reject' (or a reject-band option)", "'--group'"]),
+        (("-b", "-1"), ["'--bootstrap' must be >= 0"]),
+        (("-b", "200000"), ["'--bootstrap' must be at most", "--force-large"]),
+    ]:  # fmt: skip
+        result = run(*base, *extra)
+        assert result.exit_code == 1, (extra, result.output)
+        assert all(w in result.output for w in words), (extra, result.output)
+        assert not saved.exists()
     result = run("tune", csv_file, "-l", "y", "-s", "p", "--mode", "joint")
     assert result.exit_code != 0 and "'--mode' needs '--group" in result.output
     result = run("tune", csv_file, "-l", "y", "-s", "p", "-g", "nope")
@@ -301,7 +318,6 @@ def test_tune_group_report_when_no_single_threshold_meets_the_constraints(tmp_pa
 
 def test_report_command_with_group_reproduces_itself(tmp_path, csv_file, data):
     pytest.importorskip("plotly")
-    import shlex
 
     out = tmp_path / "r.html"
     result = run(
@@ -325,7 +341,332 @@ def test_report_command_with_group_reproduces_itself(tmp_path, csv_file, data):
     out.unlink()
     assert run(*command[1:]).exit_code == 0
     assert out.read_text(encoding="utf-8") == page
+    out.unlink()
     result = run("report", csv_file, "-l", "y", "-s", "p", "-g", "region", "-b", "5", "-o", out)
+    assert result.exit_code == 1 and not out.exists()
+    assert "'--bootstrap' cannot be combined with 'report --group'" in result.output
+    assert "no place for per-group intervals" in result.output
+    assert "tune --group COLUMN --bootstrap N" in result.output
+
+
+# ---------------------------------------------------------------- bootstrap per group
+
+
+def _plain(value):
+    """A summary value as JSON carries it: NaN is null, numpy scalars are Python numbers."""
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and value != value:
+        return None
+    return value
+
+
+@pytest.fixture
+def weighted_parquet(tmp_path, data):
+    # Integer group labels and weights: both must reach cp.bootstrap as they are.
+    codes = {"north": 1, "south": 2, "west": 3}
+    path = tmp_path / "weighted.parquet"
+    weight = np.random.default_rng(3).integers(1, 4, size=len(data["y"]))
+    region = np.array([codes[r] for r in data["region"]])
+    pq.write_table(pa.table({**data, "region": region, "w": weight}), path)
+    return path, region, weight
+
+
+def test_tune_group_bootstrap_json_is_the_librarys_bootstrap(weighted_parquet, data):
+    path, region, weight = weighted_parquet
+    result = run(
+        "tune", path, "-l", "y", "-s", "p", "-w", "w", "-g", "region", "-m", "gmean",
+        "-c", "recall>=0.3", "--bootstrap", "40", "--json",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.stdout)
+    boots = cp.bootstrap(
+        data["y"], data["p"], groups=region, sample_weight=weight, metric="gmean",
+        constraints="recall>=0.3", n_resamples=40, random_state=0,
+    )  # fmt: skip
+    got = payload["bootstrap"]
+    assert got["n_resamples"] == 40 and got["random_state"] == 0
     assert (
-        result.exit_code != 0 and "'--bootstrap' cannot be combined with '--group'" in result.output
+        [g["group"] for g in got["groups"]] == [1, 2, 3] == [r["group"] for r in payload["table"]]
     )
+    for entry in got["groups"]:
+        boot = boots[entry["group"]]
+        assert entry["n_infeasible"] == boot.n_infeasible
+        expected = [
+            {k: _plain(v) for k, v in rec.items()}
+            for rec in boot.summary().reset_index(drop=True).to_dict("records")
+        ]
+        assert entry["summary"] == expected  # number for number
+        (threshold,) = [r for r in entry["summary"] if r["quantity"] == "threshold"]
+        assert threshold["point"] == payload["groups"][entry["group"] - 1]["cutpoint"]["threshold"]
+
+
+def test_tune_group_bootstrap_prints_each_groups_intervals(tmp_path, csv_file, data):
+    pytest.importorskip("plotly")
+    out = tmp_path / "r.html"
+    args = ["tune", csv_file, "-l", "y", "-s", "p", "-g", "region", "-b", "30", "--report", out]
+    result = runner.invoke(app, [str(a) for a in args], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    boots = cp.bootstrap(
+        data["y"], data["p"], groups=data["region"], n_resamples=30, random_state=0
+    )
+    lines = result.stdout.splitlines()
+    start = next(
+        i for i, x in enumerate(lines) if x.startswith("Bootstrap per group (30 resamples")
+    )
+    for g, boot in boots.items():
+        line = next(x for x in lines[start:] if x.strip().startswith(("│ " + g, g)))
+        lo, hi = boot.interval("threshold")
+        assert f"{boot.threshold!r}" in line and f"[{lo!r}, {hi!r}]" in line
+        lo, hi = boot.interval("f1", kind="at_threshold")
+        assert f"[{lo:.4g}, {hi:.4g}]" in line, line
+        lo, hi = boot.interval("f1", kind="out_of_bag")
+        assert f"[{lo:.4g}, {hi:.4g}]" in line, line
+    # The report cannot show per-group intervals: it is the page without them, and says so.
+    assert "no place for per-group intervals" in result.output
+    expected = cp.find_cutpoint(data["y"], data["p"], groups=data["region"])
+    page = out.read_text(encoding="utf-8")
+    assert page == cp.report(
+        data["y"], data["p"], groups=expected, command=_command(page),
+        source={"file": str(csv_file), "label": "y", "score": "p"},
+    )  # fmt: skip
+    assert "--bootstrap 30" in _command(page)
+
+
+def test_tune_group_bootstrap_counts_infeasible_resamples_per_group(tmp_path):
+    # Group a: the top score is a positive and the next a negative, so precision 1 is
+    # reachable only when a resample draws that positive; group b always reaches it.
+    y = [*[1, 0, 1, 0, 1, 0, 0, 1], *[1, 1, 1, 0, 0, 1, 0, 0]]
+    p = [0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0.2] * 2
+    g = ["a"] * 8 + ["b"] * 8
+    path = tmp_path / "s.csv"
+    pacsv.write_csv(pa.table({"y": y, "p": p, "g": g}), path)
+    args = ("tune", path, "-l", "y", "-s", "p", "-g", "g", "-m", "recall",
+            "-c", "precision>=0.99", "-b", "50")  # fmt: skip
+    result = run(*args)
+    assert result.exit_code == 0, result.output
+    with pytest.warns(cp.BootstrapWarning):
+        boots = cp.bootstrap(y, p, groups=g, metric="recall", constraints="precision>=0.99",
+                             n_resamples=50, random_state=0)  # fmt: skip
+    assert 0 < boots["a"].n_infeasible < 50 and boots["b"].n_infeasible == 0
+    note = f"group a: {boots['a'].n_infeasible} of 50 resamples had no feasible threshold"
+    assert note in " ".join(result.stdout.split())
+    assert "group b:" not in result.stdout
+    payload = json.loads(run(*args, "--json").stdout)
+    assert [e["n_infeasible"] for e in payload["bootstrap"]["groups"]] == [
+        boots["a"].n_infeasible, 0,
+    ]  # fmt: skip
+
+
+# ---------------------------------------------------------------- report --group --value
+
+
+class ValueTable(HTMLParser):
+    """The rows of the page's per-group value table (``id='cp-group-values'``)."""
+
+    def __init__(self):
+        super().__init__()
+        self.inside, self.rows = False, []
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "table":
+            self.inside = dict(attrs).get("id") == "cp-group-values"
+        elif self.inside and tag == "tr":
+            self.rows.append([])
+        elif self.inside and tag in ("td", "th"):
+            self.rows[-1].append("")
+
+    def handle_endtag(self, tag):
+        if tag == "table":
+            self.inside = False
+
+    def handle_data(self, data):
+        if self.inside and self.rows and self.rows[-1]:
+            self.rows[-1][-1] += data
+
+
+def _number(text):
+    return float(text.replace(",", ""))
+
+
+def test_report_group_with_values_shows_each_groups_value_split(tmp_path, parquet_file, data):
+    pytest.importorskip("plotly")
+
+    out = tmp_path / "r.html"
+    result = run(
+        "report", parquet_file, "-l", "y", "-s", "p", "-g", "region", "-m", "value",
+        "--value", "tp=amount", "--value", "fp=-5", "--value", "fn=-amount", "-o", out, "--json",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    amount, y, p, region = data["amount"], data["y"], data["p"], data["region"]
+    values = {"tp": amount, "fp": -5.0, "fn": -amount}
+    expected = cp.find_cutpoint(y, p, groups=region, metric="value", values=values)
+    assert json.loads(result.stdout)["value_by_outcome"] == pytest.approx(expected.value_by_outcome)
+    page = out.read_text(encoding="utf-8")
+    assert page == cp.report(
+        y, p, groups=expected, metric="value", values=values, command=_command(page),
+        source={"file": str(parquet_file), "label": "y", "score": "p"},
+    )  # fmt: skip
+    assert "Value of the decisions" in page  # the pooled rows' value section
+    parser = ValueTable()
+    parser.feed(page)
+    head, *rows = parser.rows
+    assert head == ["group", "threshold", "flagged", "total value", "tp", "fp", "fn", "tn"]
+    assert [r[0] for r in rows] == [*expected.groups, "all groups"]
+    # Each group's split counted directly from its rows at its threshold (4 digits shown).
+    totals = dict.fromkeys(("tp", "fp", "fn", "tn"), 0.0)
+    for row in rows[:-1]:
+        at = region == row[0]
+        flag = p[at] >= float(row[1])
+        pos = y[at] == 1
+        split = {"tp": amount[at][flag & pos].sum(), "fp": -5.0 * (flag & ~pos).sum(),
+                 "fn": -amount[at][~flag & pos].sum(), "tn": 0.0}  # fmt: skip
+        assert float(row[1]) == expected.thresholds[row[0]] and int(row[2]) == flag.sum()
+        for k, v in split.items():
+            totals[k] += v
+            assert _number(row[4 + list(split).index(k)]) == pytest.approx(v, rel=5e-4, abs=1e-9)
+        assert _number(row[3]) == pytest.approx(sum(split.values()), rel=5e-4)
+    assert _number(rows[-1][3]) == pytest.approx(sum(totals.values()), rel=5e-4)
+    assert [_number(c) for c in rows[-1][4:]] == pytest.approx(list(totals.values()), rel=5e-4)
+    # Its "Reproduce" command, run again, writes the very same page.
+    command = shlex.split(_command(page))
+    assert command[:2] == ["cutpoints", "report"] and "tp=amount" in command
+    out.unlink()
+    assert run(*command[1:]).exit_code == 0
+    assert out.read_text(encoding="utf-8") == page
+
+
+def test_report_with_values_and_bootstrap_without_groups(tmp_path, csv_file, data):
+    pytest.importorskip("plotly")
+
+    out = tmp_path / "r.html"
+    result = run(
+        "report", csv_file, "-l", "y", "-s", "p", "-m", "value", "--value", "tp=amount",
+        "--value", "fp=-5", "-b", "20", "-o", out,
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    values = {"tp": data["amount"], "fp": -5.0}
+    cut = cp.find_cutpoint(data["y"], data["p"], metric="value", values=values)
+    boot = cp.bootstrap(data["y"], data["p"], metric="value", values=values, n_resamples=20,
+                        random_state=0)  # fmt: skip
+    page = out.read_text(encoding="utf-8")
+    source = {"file": str(csv_file), "label": "y", "score": "p", "weight": None}
+    columns = {"label": "y", "score": "p", "value.tp": "amount", "value.fp": "-5"}
+    cut = dataclasses.replace(cut, columns=columns)
+    assert page == cp.report(cutpoint=cut, bootstrap=boot, command=_command(page), source=source)
+    assert 'id="cp-value"' in page
+    command = shlex.split(_command(page))
+    assert command[:2] == ["cutpoints", "report"] and "--value" in command
+    assert "--bootstrap" in command
+    out.unlink()
+    assert run(*command[1:]).exit_code == 0
+    assert out.read_text(encoding="utf-8") == page
+
+
+# ---------------------------------------------------------------- the docs' commands
+
+
+def _group_commands(text):
+    """The ``cutpoints`` commands of ``text`` (one a line) that use groups, as typed."""
+    commands = []
+    for line in text.replace("\\\n", " ").splitlines():
+        words = shlex.split(line)
+        if words[:1] == ["cutpoints"] and {"-g", "--group", "--fallback-group"} & set(words):
+            commands.append(words[1:])
+    return commands
+
+
+def _doc_commands(path, blocks):
+    """The group commands of a page's shell blocks."""
+    text = (Path(__file__).resolve().parent.parent / path).read_text(encoding="utf-8")
+    blocks = re.findall(rf"```(?:{blocks})\n(.+?)```", text, re.DOTALL)
+    return [c for block in blocks for c in _group_commands(block)]
+
+
+@pytest.mark.slow
+def test_the_docs_group_commands_run_as_written(tmp_path, monkeypatch):
+    pytest.importorskip("plotly")
+    pytest.importorskip("matplotlib")
+    rng = np.random.default_rng(5)
+    n = 3_000
+    region = rng.choice(np.array(["north", "south", "west"]), size=n)
+    y = (rng.random(n) < 0.3).astype(np.int64)
+    p = np.round(np.clip(0.35 * y + rng.random(n) * 0.65, 0, 1), 3)
+    amount = np.round(rng.random(n) * 200, 2)
+    pacsv.write_csv(pa.table({"y": y, "p": p, "region": region, "amount": amount}),
+                    tmp_path / "scores.csv")  # fmt: skip
+    pacsv.write_csv(pa.table({"p": p[:50], "region": region[:50]}), tmp_path / "new.csv")
+    monkeypatch.chdir(tmp_path)
+    guide = _doc_commands("docs/guide/groups.md", "bash")
+    cli = _doc_commands("docs/cli.md", "sh")
+    from cutpoints.cli.commands import report, tune
+
+    helps = _group_commands(tune.EPILOG) + _group_commands(report.EPILOG)  # --help's examples
+    assert len(guide) >= 8 and len(cli) >= 4 and len(helps) >= 6
+    assert any("--bootstrap" in c for c in guide) and any("--value" in c and c[0] == "report"
+                                                          for c in guide + cli)  # fmt: skip
+    # Each distinct command once; the guide's "tune --save cuts.json" comes before "apply".
+    for words in dict.fromkeys(map(tuple, guide + cli + helps)):
+        result = run(*words)
+        assert result.exit_code == 0, (words, result.output)
+
+
+def test_help_says_what_goes_with_group():
+    def page(command):
+        result = runner.invoke(app, [command, "--help"], env={"COLUMNS": "200"})
+        assert result.exit_code == 0
+        return " ".join(result.stdout.replace("│", " ").split())
+
+    tune = page("tune")
+    for words in [
+        "With --group and --bootstrap N (independent mode): each group's rows are resampled",
+        "The report has no place for per-group intervals.",
+        "Not with --mode joint",
+        "--reject cannot be combined with --group: there is no per-group reject band.",
+        "With --group: each group's rows resampled on their own",  # the option's own help
+        "Not with --group: there is no per-group band.",
+    ]:
+        assert words in tune, words
+    report = page("report")
+    for words in [
+        'Needs plotly (pip install "cutpoints[report]")',  # no markup eaten
+        "with --value too, each group's value split by outcome",
+        "Not with --bootstrap: the report has no place for per-group intervals",
+        "--value OUTCOME=COL|NUM",
+    ]:
+        assert words in report, words
+
+
+def test_tune_group_bootstrap_names_a_group_too_small_to_resample(tmp_path):
+    # Group b has one positive: fine for its threshold, too few to resample by class.
+    y = ["yes", "no", "yes", "no", "no", "yes", "no", "no", "no", "yes", "no"]
+    p = [0.9, 0.8, 0.7, 0.6, 0.5, 0.9, 0.8, 0.7, 0.3, 0.85, 0.1]
+    g = ["a"] * 5 + ["b"] * 4 + ["c"] * 2
+    path, saved = tmp_path / "s.csv", tmp_path / "cuts.json"
+    pacsv.write_csv(pa.table({"y": y, "p": p, "g": g}), path)
+    args = ("tune", path, "-l", "y", "-s", "p", "--pos-label", "yes", "-g", "g")
+    assert run(*args).exit_code == 0  # one threshold per group needs no second row
+    result = run(*args, "-b", "10", "--save", saved)
+    assert result.exit_code == 1 and not saved.exists()
+    assert "group 'b' (--group) has 1 positive row:" in result.output
+    assert "at least 2 rows of each" in result.output
+
+
+def test_tune_group_bootstrap_of_a_total_scales_it_out_of_bag(csv_file, data):
+    args = ["tune", csv_file, "-l", "y", "-s", "p", "-g", "region", "-m", "tp",
+            "-c", "flagged<=40", "-b", "20"]  # fmt: skip
+    result = runner.invoke(app, [str(a) for a in args], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    text = " ".join(result.stdout.split())
+    # Out of bag, a total covers ~37% of a group's rows: shown scaled, and said once.
+    assert "Out of bag, totals (tp) are scaled" in text
+    boots = cp.bootstrap(data["y"], data["p"], groups=data["region"], metric="tp",
+                         constraints="flagged<=40", n_resamples=20, random_state=0)  # fmt: skip
+    lines = result.stdout.split("Bootstrap per group", 1)[1].splitlines()
+    for g, boot in boots.items():
+        line = next(x for x in lines if x.startswith("│ " + g))
+        summary = boot.summary()
+        ((lo, hi),) = summary.query("quantity == 'tp' and estimate == 'out_of_bag_scaled'")[
+            ["lower", "upper"]
+        ].to_numpy()
+        assert f"[{math.floor(lo):,}, {math.ceil(hi):,}] (scaled)" in line, line

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 from typing import Any
 
@@ -62,11 +63,41 @@ def groups_section(result: Any) -> str:
         f"{fmt_count(total)} flagged."
     )
     lines.append(f"<p>{escape(overall)}</p>")
+    lines.append(_value_split(result))
     for gap in result.gap_constraints:
         value = result.gap(gap.metric)
         words = f"{gap.metric.name} gap between groups: {fmt_value(value)} (limit: {gap})"
         lines.append(f"<p>{escape(words)}</p>")
     return "\n".join(lines)
+
+
+def _value_split(result: Any) -> str:
+    """With per-row values: each group's total value split by outcome, then all groups'
+    (``""`` without values). Each split adds up to its group's total value."""
+    if result.value_by_outcome is None:
+        return ""
+    outcomes = ("tp", "fp", "fn", "tn")
+    head = ["group", "threshold", "flagged", "total value", *outcomes]
+    rows = [
+        (g, fmt_threshold(c.threshold), fmt_count(c.tp + c.fp), c.value_by_outcome)
+        for g, c in result.cutpoints.items()
+    ]
+    rows.append(("all groups", "", fmt_count(result.flagged), result.value_by_outcome))
+    body = "".join(
+        "<tr>"
+        + "".join(f"<td>{escape(c)}</td>" for c in (group, threshold, flagged))
+        + f"<td><b>{escape(fmt_value(math.fsum(split.values())))}</b></td>"
+        + "".join(f"<td>{escape(fmt_value(split[k]))}</td>" for k in outcomes)
+        + "</tr>"
+        for group, threshold, flagged, split in rows
+    )
+    return (
+        "<h3>Value per group</h3><p class='muted'>The total value (money) of each group's "
+        "decisions at its threshold, split by outcome (<code>values=</code>).</p>"
+        "<table id='cp-group-values'><thead><tr>"
+        + "".join(f"<th>{escape(h)}</th>" for h in head)
+        + f"</tr></thead><tbody>{body}</tbody></table>"
+    )
 
 
 def groups_html(result: Any) -> str:

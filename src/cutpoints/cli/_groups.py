@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import dataclasses
+import sys
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
@@ -14,16 +16,20 @@ import typer
 from ._console import CliError, print_json, status, stdout_console
 from ._options import TuneOptions
 from ._outputs import Output, write_figure, write_text
+from ._tuning import summary_records
 
 __all__ = [
     "FallbackGroupOpt",
     "FallbackThresholdOpt",
     "GroupOpt",
     "GroupOutputs",
+    "GroupRun",
     "ModeOpt",
     "apply_groups",
+    "bootstrap_groups",
     "check_group_options",
     "choose_groups",
+    "group_bootstrap_payload",
     "group_flags",
     "group_payload",
     "group_report",
@@ -98,27 +104,40 @@ def tune_groups(
     mode: str,
     outputs: GroupOutputs,
     json_: bool,
-    refused: dict[str, bool],
+    *,
+    reject: bool = False,
     values: tuple[list[str], dict[str, Any]] | None = None,
 ) -> None:
     """``tune --group``: read label, score, weight, group (and the ``--value`` columns);
-    one threshold per group; print the table and write ``--save``, ``--report``, ``--plot``.
+    one threshold per group, bootstrapped per group with ``--bootstrap``; print the
+    table and write ``--save``, ``--report``, ``--plot``.
 
+    ``reject``: whether ``--reject`` (or a band option) was given, refused here.
     ``values``: the ``--value`` flags as given and their checked spec
     (:func:`cutpoints._values.named_values`).
     """
-    group = check_group_options(group, mode, refused)
-    result, read, row_values = choose_groups(opts, group, mode, values)
-    data = opts.data
+    group = check_group_options(
+        group, mode, command="tune", reject=reject, bootstrap=opts.bootstrap,
+        values=values is not None,
+    )  # fmt: skip
+    opts.check_bootstrap()
+    run = choose_groups(opts, group, mode, values)
+    result, data = run.result, opts.data
+    boots = bootstrap_groups(run, opts) if opts.bootstrap else None
     # The figure and the report first, the small file of thresholds last (as ``tune``).
     written: dict[str, str] = {}
     if outputs.report is not None:
+        if boots is not None:
+            sys.stderr.write(
+                "note: the report has no place for per-group intervals; they are in the "
+                "table (and --json)\n"
+            )
         flags = [] if values is None else values[0]
         command = dataclasses.replace(
             opts, extra=(*group_flags(group, mode, flags), ("--report", outputs.report.path))
         ).command_line("tune", None)
         with status("writing the report"):
-            page = group_report(result, read, opts, row_values, command, title=None)
+            page = group_report(result, run.read, opts, run.values, command, title=None)
             write_text(outputs.report, page)
         written["report"] = outputs.report.path
     if outputs.plot is not None:
@@ -131,26 +150,75 @@ def tune_groups(
         result.save(outputs.save.path)
         written["cutpoints"] = outputs.save.path
     if json_:
-        print_json(group_payload(result, written))
+        payload = group_payload(result, written)
+        if boots is not None:
+            payload["bootstrap"] = group_bootstrap_payload(result, boots, opts.bootstrap)
+        print_json(payload)
         return
     print_group_table(result, data.source)
     console = stdout_console()
+    if boots is not None:
+        from ._render import group_bootstrap_renderables, print_all
+
+        print_all(
+            console,
+            group_bootstrap_renderables(
+                result.cutpoints,
+                {g: summary_records(b) for g, b in boots.items()},
+                n_resamples=opts.bootstrap,
+                n_infeasible={g: b.n_infeasible for g, b in boots.items()},
+            ),
+        )
     for what, where in written.items():
         console.print(f"Wrote the {what} to {where}", soft_wrap=True)
 
 
-def check_group_options(group: str | None, mode: str, refused: dict[str, bool]) -> str:
-    """``--group`` given, ``--mode`` known, no option that cannot go with them yet."""
+def check_group_options(
+    group: str | None,
+    mode: str,
+    *,
+    command: str,
+    reject: bool = False,
+    bootstrap: int = 0,
+    values: bool = False,
+) -> str:
+    """``--group`` given, ``--mode`` known, and no option that cannot go with them;
+    each refusal says why and what to do instead (before any data is read)."""
     if not group:
         msg = "'--mode' needs '--group COLUMN' (one threshold per group)"
         raise CliError(msg)
     if mode not in ("independent", "joint"):
         msg = f"'--mode' must be 'independent' or 'joint' (got {mode!r})"
         raise CliError(msg)
-    for flag, given in refused.items():
-        if given:
-            msg = f"'{flag}' cannot be combined with '--group' yet: drop one of them"
-            raise CliError(msg)
+    if reject:
+        msg = (
+            "'--reject' (or a reject-band option) cannot be combined with '--group': a "
+            "reject band is two thresholds on one curve, and there is no per-group band "
+            "(find_reject_band takes no groups); run 'cutpoints tune --reject' on each "
+            "group's rows (a file per group), or drop '--reject'"
+        )
+        raise CliError(msg)
+    if bootstrap and command == "report":
+        msg = (
+            "'--bootstrap' cannot be combined with 'report --group': the report has no "
+            "place for per-group intervals; 'cutpoints tune --group COLUMN --bootstrap N' "
+            "prints them (and --json has them all)"
+        )
+        raise CliError(msg)
+    if bootstrap and mode == "joint":
+        msg = (
+            "'--bootstrap' cannot be combined with '--group' in '--mode joint': "
+            "cutpoints.bootstrap resamples each group's own threshold (independent mode), "
+            "not thresholds chosen together; use '--mode independent' or drop '--bootstrap'"
+        )
+        raise CliError(msg)
+    if bootstrap and values:
+        msg = (
+            "'--bootstrap' with '--group' cannot take '--value' yet: cutpoints.bootstrap "
+            "does not resample per-row values within groups; drop '--value' or "
+            "'--bootstrap'"
+        )
+        raise CliError(msg)
     return group
 
 
@@ -163,14 +231,24 @@ def group_flags(group: str, mode: str, values: list[str]) -> tuple[tuple[str, An
     )
 
 
+@dataclasses.dataclass(frozen=True)
+class GroupRun:
+    """One per-group choice: the GroupCutpoint, the data read, each row's group, and
+    the per-row values (None without ``--value``)."""
+
+    result: Any
+    read: Any
+    groups: np.ndarray
+    values: dict[str, Any] | None
+
+
 def choose_groups(
     opts: TuneOptions,
     group: str,
     mode: str,
     values: tuple[list[str], dict[str, Any]] | None,
-) -> tuple[Any, Any, dict[str, Any] | None]:
-    """Read the columns and choose one threshold per group: (the GroupCutpoint, the
-    data read, the per-row values or None)."""
+) -> GroupRun:
+    """Read the columns and choose one threshold per group."""
     from .._values import column_names, recorded_columns, resolve_named
     from ..groups import find_group_cutpoint
     from ._io import numeric_column, read_input
@@ -201,7 +279,76 @@ def choose_groups(
         )
     recorded = {} if spec is None else recorded_columns(spec)
     result = dataclasses.replace(result, columns={**data.columns(), "group": group, **recorded})
-    return result, read, row_values
+    return GroupRun(result, read, groups, row_values)
+
+
+def bootstrap_groups(run: GroupRun, opts: TuneOptions) -> dict[Any, Any]:
+    """``cutpoints.bootstrap(..., groups=...)`` of each group's own threshold, seeded
+    with 0 as ``tune --bootstrap`` is: the same command gives the same intervals.
+
+    Resamples of a group with no feasible threshold are counted per group
+    (``n_infeasible``, shown under the table) rather than warned about once per group.
+    """
+    from .. import bootstrap
+    from ..uncertainty import BootstrapWarning
+
+    result, read = run.result, run.read
+    _check_classes_per_group(run)
+    what = f"bootstrapping each group ({opts.bootstrap:,} resamples)"
+    with status(what), warnings.catch_warnings():
+        warnings.simplefilter("ignore", BootstrapWarning)
+        boots: dict[Any, Any] = bootstrap(
+            read.y_true,
+            read.y_score,
+            groups=run.groups,
+            metric=result.metric,
+            constraints=list(result.constraints),
+            n_resamples=opts.bootstrap,
+            sample_weight=read.sample_weight,
+            pos_label=read.pos_label,
+            random_state=0,
+            ties=opts.ties,  # type: ignore[arg-type]  # checked when parsed
+            rule=opts.data.rule,  # type: ignore[arg-type]
+        )
+    return boots
+
+
+def _check_classes_per_group(run: GroupRun) -> None:
+    """Each group needs 2 rows of each class: its rows are resampled class by class (the
+    library's check, said here with the group's name)."""
+    from .._validation import check_target
+
+    positive = check_target(run.read.y_true, run.read.pos_label).is_positive
+    for g in run.result.cutpoints:
+        at = run.groups == g
+        for name, count in (("positive", int(positive[at].sum())),
+                            ("negative", int((~positive[at]).sum()))):  # fmt: skip
+            if count < 2:
+                msg = (
+                    f"group {g!r} (--group) has {count} {name} row{'s' * (count != 1)}: "
+                    "'--bootstrap' resamples each class of each group's rows, which needs "
+                    "at least 2 rows of each; drop '--bootstrap', or merge the group into "
+                    "another"
+                )
+                raise CliError(msg)
+
+
+def group_bootstrap_payload(result: Any, boots: dict[Any, Any], n_resamples: int) -> dict[str, Any]:
+    """The ``bootstrap`` part of ``tune --group --bootstrap N --json``: per group (in
+    the table's order) its ``BootstrapResult.summary()`` records, as ``tune -b`` gives
+    them, and how many resamples had no feasible threshold."""
+    return {
+        "n_resamples": n_resamples,
+        "random_state": 0,
+        "groups": [
+            {
+                "group": g,
+                "n_infeasible": boots[g].n_infeasible,
+                "summary": summary_records(boots[g]),
+            }
+            for g in result.cutpoints
+        ],
+    }
 
 
 def group_payload(result: Any, written: dict[str, str]) -> dict[str, Any]:

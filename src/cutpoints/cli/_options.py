@@ -23,6 +23,8 @@ __all__ = [
     "TIES",
     "DataOptions",
     "TuneOptions",
+    "ValueOpt",
+    "value_spec",
 ]
 
 #: Tie rules and decision rules, as typed on the command line.
@@ -172,7 +174,8 @@ BootstrapOpt = Annotated[
         "-b",
         help=(
             "Resample N times and show 95% intervals of the threshold and metrics (0: off; "
-            f"at most {MAX_BOOTSTRAP:,} without --force-large)."
+            f"at most {MAX_BOOTSTRAP:,} without --force-large). With --group: each group's "
+            "rows resampled on their own, intervals per group (tune, independent mode)."
         ),
         metavar="N",
     ),
@@ -212,7 +215,8 @@ RejectOpt = Annotated[
         help=(
             "Find a reject band instead of one threshold: positive above hi, negative "
             "below lo, abstain (review) in between. With --coverage, --abstain-rate, "
-            "--max-abstained or --abstain-cost (any of them implies --reject)."
+            "--max-abstained or --abstain-cost (any of them implies --reject). Not with "
+            "--group: there is no per-group band."
         ),
     ),
 ]
@@ -469,6 +473,39 @@ RetargetSaveOpt = Annotated[
         show_default=False,
     ),
 ]
+
+
+ValueOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--value",
+        metavar="OUTCOME=COL|NUM",
+        help=(
+            "The value (money) of an outcome, per row: OUTCOME=COLUMN or OUTCOME=NUMBER, "
+            "e.g. 'tp=amount', 'fp=-5', 'fn=-amount' (a leading '-' negates a column). "
+            "Repeat for each outcome (tp, fp, fn, tn; a missing one is worth 0). Use with "
+            "--metric value to maximize the total value."
+        ),
+        show_default=False,
+    ),
+]
+
+
+def value_spec(flags: list[str]) -> dict[str, Any]:
+    """``--value tp=amount --value fp=-5`` as a checked spec (before any data is read)."""
+    from .._values import named_values
+
+    pairs: dict[str, str] = {}
+    for flag in flags:
+        outcome, sep, what = flag.partition("=")
+        if not sep or not outcome.strip() or not what.strip():
+            msg = f"'--value' must be OUTCOME=COLUMN or OUTCOME=NUMBER, e.g. tp=amount ({flag!r})"
+            raise CliError(msg)
+        if outcome.strip() in pairs:
+            msg = f"'--value' gives outcome {outcome.strip()!r} twice ({flag!r})"
+            raise CliError(msg)
+        pairs[outcome.strip()] = what.strip()
+    return named_values(pairs, "--value")
 
 
 # ---------------------------------------------------------------------- records

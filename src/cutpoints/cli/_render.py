@@ -28,6 +28,7 @@ __all__ = [
     "cutpoint_renderables",
     "demo_table",
     "fmt",
+    "group_bootstrap_renderables",
     "metrics_catalog_table",
     "print_all",
     "threshold_text",
@@ -338,6 +339,68 @@ def bootstrap_renderables(
             table.add_row(*_bootstrap_row(rows, key, m, cut, notes))
     out += [table, _footnotes(notes, n_infeasible, n_resamples)]
     return out
+
+
+def group_bootstrap_renderables(
+    cutpoints: Mapping[Any, Cutpoint],
+    records: Mapping[Any, Sequence[Mapping[str, Any]]],
+    *,
+    n_resamples: int,
+    n_infeasible: Mapping[Any, int],
+    confidence: float = 0.95,
+) -> list[Any]:
+    """The bootstrap table of ``tune --group -b``: one row per group, each from that
+    group's ``BootstrapResult.summary()`` records.
+
+    Per group, as ``tune -b`` shows one threshold: where the resamples' own optima fall,
+    then the objective's value on all the group's rows at its threshold, its interval at
+    the same threshold across resamples, and the out-of-bag estimate (each resample's
+    optimum scored on the group's rows it left out). The other metrics are in --json.
+    """
+    pct = f"{100 * confidence:g}%"
+    notes = _Notes()
+    metric = next(iter(cutpoints.values())).metric
+    table = Table(
+        title=(
+            f"Bootstrap per group ({n_resamples:,} resamples of each group's rows): "
+            f"{pct} percentile intervals"
+        ),
+        title_justify="left",
+    )
+    table.add_column("group")
+    for name in ("threshold", "resamples' optima", f"{metric.name}: all data",
+                 "at this threshold", "new data (out of bag)"):  # fmt: skip
+        table.add_column(name, justify="right")
+    for group, cut in cutpoints.items():
+        rows = {(str(r.get("quantity")), str(r.get("estimate"))): r for r in records[group]}
+        optima = "-"
+        if ("threshold", "threshold") in rows:
+            lo, hi, _ = _bounds(rows[("threshold", "threshold")], whole=False)
+            outside = math.isfinite(lo) and not lo <= cut.threshold <= hi
+            notes.outside |= outside
+            optima = f"[{threshold_text(lo)}, {threshold_text(hi)}]" + (" *" if outside else "")
+            if math.isnan(lo) or math.isnan(hi):
+                optima = "undefined"
+        key = next((k for k in (str(metric), metric.name) if (k, "at_threshold") in rows), None)
+        cells = ["-", "-", "-"]
+        if key is not None:
+            cells = _bootstrap_row(rows, key, cut.metric, cut, notes)[1:]
+        table.add_row(str(group), threshold_text(cut.threshold), optima, *cells)
+    # Each group adds its metric to the notes: name it once.
+    notes.totals_scaled = list(dict.fromkeys(notes.totals_scaled))
+    notes.totals_left_out = list(dict.fromkeys(notes.totals_left_out))
+    footnotes = _footnotes(notes, 0, n_resamples)
+    lines = [
+        "Each group's rows are resampled on their own, seeded: the same command gives the "
+        "same intervals. resamples' optima: where each resample's own threshold falls."
+    ]
+    lines += [
+        f"group {group}: {k:,} of {n_resamples:,} resamples had no feasible threshold "
+        "(left out of its intervals)."
+        for group, k in n_infeasible.items()
+        if k
+    ]
+    return [table, Text("\n".join(lines), style="dim"), footnotes]
 
 
 # ---------------------------------------------------------------------- demo, catalog

@@ -27,7 +27,9 @@ __all__ = [
     "bootstrap_payload",
     "parse_selection",
     "tune_data",
+    "tune_values",
     "write_report",
+    "write_value_report",
 ]
 
 
@@ -77,6 +79,39 @@ def tune_data(opts: TuneOptions, *, progress: bool = True) -> Tuned:
     cut = dataclasses.replace(cut, columns=opts.data.columns())
     boot = bootstrap_cut(data, cut, opts) if opts.bootstrap else None
     return Tuned(data, cut, boot)
+
+
+def tune_values(opts: TuneOptions, spec: dict[str, Any]) -> Tuned:
+    """:func:`tune_data` with per-row values (``--value``): the label, score, weight and
+    value columns in one read; the cutpoint's curve carries the values.
+
+    ``spec``: the checked ``--value`` flags (:func:`._options.value_spec`).
+    """
+    from .._values import column_names, recorded_columns, resolve_named
+    from ._io import numeric_column
+
+    data = opts.data
+    with status(f"reading {data.source}"):
+        read = read_input(data, dict.fromkeys(column_names(spec), "--value"))
+        amounts = {
+            name: numeric_column(read.extra[name], name, "--value") for name in column_names(spec)
+        }
+    objective, constraints = parse_selection(opts)
+    values = resolve_named(spec, amounts)
+    with status("sweeping every threshold"):
+        curve = confusion_curve(
+            read.y_true,
+            read.y_score,
+            sample_weight=read.sample_weight,
+            pos_label=read.pos_label,
+            rule=data.rule,  # type: ignore[arg-type]
+            values=values,
+        )
+        cut = select_cutpoint(curve, metric=objective, constraints=constraints, ties=opts.ties)  # type: ignore[arg-type]
+    cut = dataclasses.replace(cut, columns={**data.columns(), **recorded_columns(spec)})
+    # The same resampling as without values; each resample re-sums the values it draws.
+    boot = bootstrap_cut(read, cut, opts, values) if opts.bootstrap else None
+    return Tuned(read, cut, boot)
 
 
 def _tune_streamed(
@@ -180,5 +215,28 @@ def write_report(tuned: Tuned, opts: TuneOptions, out: Output, title: str | None
                 "score": data.score,
                 "weight": data.weight,
             },
+        )
+        write_text(out, html)
+
+
+def write_value_report(
+    tuned: Tuned, opts: TuneOptions, out: Output, title: str | None, command: str
+) -> None:
+    """Write the report of a run with ``--value`` (atomically): drawn from the cutpoint's
+    own curve, which carries the value columns, with the bootstrap if there is one."""
+    from .. import report as make_report
+
+    data = opts.data
+    with status("writing the report"):
+        html = make_report(
+            cutpoint=tuned.cut,
+            ties=opts.ties,
+            rule=data.rule,
+            pos_label=None if tuned.data is None else tuned.data.pos_label,
+            bootstrap=tuned.boot,
+            title=title,
+            command=command,
+            source={"file": data.file, "label": data.label, "score": data.score}
+            | {"weight": data.weight},
         )
         write_text(out, html)

@@ -5,9 +5,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any
-
-import typer
+from typing import Any
 
 from .._band import BandOptions, print_band, tune_band, write_band_outputs
 from .._console import handle_errors, print_json, status, stdout_console
@@ -35,7 +33,9 @@ from .._options import (
     ScoreOpt,
     TiesOpt,
     TuneOptions,
+    ValueOpt,
     WeightOpt,
+    value_spec,
 )
 from .._outputs import (
     Output,
@@ -47,30 +47,16 @@ from .._outputs import (
 )
 from .._tuning import (
     Tuned,
-    bootstrap_cut,
     bootstrap_payload,
     parse_selection,
     summary_records,
     tune_data,
+    tune_values,
     write_report,
+    write_value_report,
 )
 
 __all__ = ["EPILOG", "tune"]
-
-ValueOpt = Annotated[
-    list[str] | None,
-    typer.Option(
-        "--value",
-        metavar="OUTCOME=COL|NUM",
-        help=(
-            "The value (money) of an outcome, per row: OUTCOME=COLUMN or OUTCOME=NUMBER, "
-            "e.g. 'tp=amount', 'fp=-5', 'fn=-amount' (a leading '-' negates a column). "
-            "Repeat for each outcome (tp, fp, fn, tn; a missing one is worth 0). Use with "
-            "--metric value to maximize the total value."
-        ),
-        show_default=False,
-    ),
-]
 
 EPILOG = """\
 [bold]Examples[/bold]
@@ -98,6 +84,8 @@ EPILOG = """\
   cutpoints tune scores.csv -l y -s p -g region --mode joint -m tp -c "flagged<=5000"
 
   cutpoints tune scores.csv -l y -s p -g region --report groups.html --plot groups.png
+
+  cutpoints tune scores.csv -l y -s p -g region --bootstrap 500 --json
 """
 
 
@@ -186,7 +174,16 @@ def tune(
     With --group: one threshold per group (--mode independent or joint), a per-group
     table; --save writes them all, --report adds the per-group section to the report,
     --plot draws every group's curve and the rows each flags, and --value works as
-    without groups (the JSON output splits the value by outcome, overall and per group).
+    without groups (the JSON output and the report split the value by outcome, overall
+    and per group).
+
+    With --group and --bootstrap N (independent mode): each group's rows are resampled
+    on their own, N times, seeded as without groups; a second table gives per group the
+    interval of its threshold and of the objective (at its threshold, and out of bag),
+    and --json gives each group's whole bootstrap summary. The report has no place for
+    per-group intervals. Not with --mode joint (thresholds chosen together are not
+    resampled) nor with --value yet. --reject cannot be combined with --group: there is
+    no per-group reject band.
     """
     band = BandOptions(reject, coverage, abstain_rate, max_abstained, abstain_cost)  # type: ignore[arg-type]
     opts = TuneOptions(
@@ -201,10 +198,9 @@ def tune(
     outputs = TuneOutputs.check(file, save, report, plot)
     outputs = dataclasses.replace(outputs, save_curve=save_curve)
     if group is not None or mode != "independent":  # one threshold per group
-        refused = {"--reject": band.wanted, "--bootstrap": bootstrap > 0}
-        values = None if not value else (list(value), _value_spec(value))
+        values = None if not value else (list(value), value_spec(value))
         files = GroupOutputs(outputs.save, outputs.report, outputs.plot)
-        tune_groups(opts, group, mode, files, json_, refused, values)
+        tune_groups(opts, group, mode, files, json_, reject=band.wanted, values=values)
         return
     if band.wanted:
         _tune_band(opts, band, outputs, json_)
@@ -212,7 +208,7 @@ def tune(
     opts.check_bootstrap()
     parse_selection(opts)
     if value:  # per-row values: their own read and report (see _tune_values)
-        tuned = _tune_values(opts, _value_spec(value))
+        tuned = tune_values(opts, value_spec(value))
         written = _write_value_outputs(outputs, tuned, opts, value)
     else:
         tuned = tune_data(opts, progress=not json_)
@@ -223,69 +219,15 @@ def tune(
         _print_tables(tuned, opts, written)
 
 
-def _value_spec(flags: list[str]) -> dict[str, Any]:
-    """``--value tp=amount --value fp=-5`` as a checked spec (before any data is read)."""
-    from ..._values import named_values
-    from .._console import CliError
-
-    pairs: dict[str, str] = {}
-    for flag in flags:
-        outcome, sep, what = flag.partition("=")
-        if not sep or not outcome.strip() or not what.strip():
-            msg = f"'--value' must be OUTCOME=COLUMN or OUTCOME=NUMBER, e.g. tp=amount ({flag!r})"
-            raise CliError(msg)
-        if outcome.strip() in pairs:
-            msg = f"'--value' gives outcome {outcome.strip()!r} twice ({flag!r})"
-            raise CliError(msg)
-        pairs[outcome.strip()] = what.strip()
-    return named_values(pairs, "--value")
-
-
-def _tune_values(opts: TuneOptions, spec: dict[str, Any]) -> Tuned:
-    """``tune`` with per-row values: the label, score, weight and value columns in one read."""
-    from ..._api import confusion_curve, select_cutpoint
-    from ..._values import column_names, recorded_columns, resolve_named
-    from .._console import status
-    from .._io import numeric_column, read_input
-
-    data = opts.data
-    with status(f"reading {data.source}"):
-        read = read_input(data, dict.fromkeys(column_names(spec), "--value"))
-        amounts = {
-            name: numeric_column(read.extra[name], name, "--value") for name in column_names(spec)
-        }
-    objective, constraints = parse_selection(opts)
-    values = resolve_named(spec, amounts)
-    with status("sweeping every threshold"):
-        curve = confusion_curve(
-            read.y_true,
-            read.y_score,
-            sample_weight=read.sample_weight,
-            pos_label=read.pos_label,
-            rule=data.rule,  # type: ignore[arg-type]
-            values=values,
-        )
-        cut = select_cutpoint(curve, metric=objective, constraints=constraints, ties=opts.ties)  # type: ignore[arg-type]
-    cut = dataclasses.replace(cut, columns={**data.columns(), **recorded_columns(spec)})
-    # The same resampling as without values; each resample re-sums the values it draws.
-    boot = bootstrap_cut(read, cut, opts, values) if opts.bootstrap else None
-    return Tuned(read, cut, boot)
-
-
 def _write_value_outputs(
     outputs: TuneOutputs, tuned: Tuned, opts: TuneOptions, flags: list[str]
 ) -> dict[str, str]:
     """The outputs of a run with ``--value``: the report is drawn from the cutpoint's own
-    curve, which carries the value columns (the report command does not read them)."""
+    curve, which carries the value columns; its "Reproduce" command is this ``tune``."""
     import shlex
-
-    from ... import report as make_report
-    from .._console import status
-    from .._outputs import write_text
 
     written: dict[str, str] = {}
     if outputs.report is not None:
-        data = opts.data
         value_flags = [w for flag in flags for w in ("--value", flag)]
         command = " ".join(
             [
@@ -293,17 +235,7 @@ def _write_value_outputs(
                 shlex.join([*value_flags, "--report", str(outputs.report.path)]),
             ]
         )
-        with status("writing the report"):
-            html = make_report(
-                cutpoint=tuned.cut,
-                ties=opts.ties,
-                rule=data.rule,
-                pos_label=None if tuned.data is None else tuned.data.pos_label,
-                command=command,
-                source={"file": data.file, "label": data.label, "score": data.score}
-                | {"weight": data.weight},
-            )
-            write_text(outputs.report, html)
+        write_value_report(tuned, opts, outputs.report, title=None, command=command)
         written["report"] = outputs.report.path
     written.update(dataclasses.replace(outputs, report=None).write(tuned, opts))
     return written
