@@ -240,12 +240,41 @@ def test_count_metrics_unchanged_and_no_value_without_values():
         res.bands(metrics=["value"])
 
 
-def test_clear_refusals():
-    y, s, amount, _ = _data()
-    with pytest.raises(InvalidParameterError, match="'groups'"):
-        cp.bootstrap(
-            y, s, metric="value", values=_values(amount), n_resamples=5, groups=np.arange(160) % 2
+@pytest.mark.parametrize("weighted", [False, True])
+def test_groups_resample_each_groups_values_row_by_row(weighted):
+    """With groups, each group's resamples carry that group's values (issue #12 + #15)."""
+    y, s, amount, w = _data(n=240, weighted=weighted)
+    groups = np.array(["north", "south", "east"])[np.arange(240) % 3]
+    values = _values(amount)
+    res = cp.bootstrap(
+        y, s, metric="value", values=values, sample_weight=w, groups=groups,
+        n_resamples=8, random_state=5,
+    )  # fmt: skip
+    assert sorted(res) == ["east", "north", "south"]
+    for label, result in res.items():
+        rows = np.flatnonzero(groups == label)
+        wg = None if w is None else w[rows]
+        vg = _take(values, rows)
+        own = cp.find_cutpoint(y[rows], s[rows], metric="value", values=vg, sample_weight=wg)
+        assert result.threshold == own.threshold
+        checked = _check_row_by_row(
+            result, y[rows], s[rows], wg, vg, rule=">=", ties="highest", metric="value"
         )
+        assert checked == 8
+
+
+def test_groups_with_values_check_all_rows_first():
+    y, s, amount, _ = _data()
+    with pytest.raises(InvalidParameterError, match="'mode' must be 'independent'"):
+        cp.bootstrap(
+            y, s, metric="value", values=_values(amount), n_resamples=5,
+            groups=np.arange(160) % 2, mode="joint",
+        )  # fmt: skip
+    with pytest.raises(cp.errors.InvalidInputError, match=r'values\["tp"\].* has 80, .* have 160'):
+        cp.bootstrap(
+            y, s, metric="value", values={"tp": amount[:80]}, n_resamples=5,
+            groups=np.arange(160) % 2,
+        )  # fmt: skip
 
 
 def _lower_bound_brute(res, y, s, w, values, *, constraints=(), confidence):

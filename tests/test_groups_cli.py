@@ -109,8 +109,6 @@ def test_tune_group_refuses_what_it_cannot_do(tmp_path, csv_file):
     for extra, words in [
         (("--mode", "joint", "-m", "tp", "-c", "flagged<=100", "-b", "10"),
          ["'--bootstrap'", "'--group'", "'--mode joint'", "use '--mode independent'"]),
-        (("-b", "10", "--value", "tp=amount"),
-         ["'--bootstrap'", "'--group'", "'--value'", "drop '--value' or '--bootstrap'"]),
         (("--reject",),
          ["'--reject'", "'--group'", "no per-group band", "on each group's rows"]),
         (("--coverage", "90%"), ["'--reject' (or a reject-band option)", "'--group'"]),
@@ -399,6 +397,36 @@ def test_tune_group_bootstrap_json_is_the_librarys_bootstrap(weighted_parquet, d
         assert entry["summary"] == expected  # number for number
         (threshold,) = [r for r in entry["summary"] if r["quantity"] == "threshold"]
         assert threshold["point"] == payload["groups"][entry["group"] - 1]["cutpoint"]["threshold"]
+
+
+def test_tune_group_bootstrap_with_values_is_the_librarys_bootstrap(weighted_parquet, data):
+    """``tune --group --value --bootstrap``: each group's resamples re-sum its values."""
+    path, region, weight = weighted_parquet
+    result = run(
+        "tune", path, "-l", "y", "-s", "p", "-w", "w", "-g", "region", "-m", "value",
+        "--value", "tp=amount", "--value", "fp=-20", "--value", "fn=-amount",
+        "--bootstrap", "30", "--json",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.stdout)
+    values = {"tp": data["amount"], "fp": -20.0, "fn": -data["amount"]}
+    boots = cp.bootstrap(
+        data["y"], data["p"], groups=region, sample_weight=weight, metric="value",
+        values=values, n_resamples=30, random_state=0,
+    )  # fmt: skip
+    without = cp.bootstrap(
+        data["y"], data["p"], groups=region, sample_weight=weight, metric="value",
+        values={"tp": 1.0}, n_resamples=30, random_state=0,
+    )  # fmt: skip
+    for entry in payload["bootstrap"]["groups"]:
+        boot = boots[entry["group"]]
+        expected = [
+            {k: _plain(v) for k, v in rec.items()}
+            for rec in boot.summary().reset_index(drop=True).to_dict("records")
+        ]
+        assert entry["summary"] == expected  # number for number
+        other = without[entry["group"]].summary().reset_index(drop=True)
+        assert other.to_dict("records") != boot.summary().reset_index(drop=True).to_dict("records")
 
 
 def test_tune_group_bootstrap_prints_each_groups_intervals(tmp_path, csv_file, data):

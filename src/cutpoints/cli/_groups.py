@@ -117,9 +117,8 @@ def tune_groups(
     (:func:`cutpoints._values.named_values`).
     """
     group = check_group_options(
-        group, mode, command="tune", reject=reject, bootstrap=opts.bootstrap,
-        values=values is not None,
-    )  # fmt: skip
+        group, mode, command="tune", reject=reject, bootstrap=opts.bootstrap
+    )
     opts.check_bootstrap()
     run = choose_groups(opts, group, mode, values)
     result, data = run.result, opts.data
@@ -180,7 +179,6 @@ def check_group_options(
     command: str,
     reject: bool = False,
     bootstrap: int = 0,
-    values: bool = False,
 ) -> str:
     """``--group`` given, ``--mode`` known, and no option that cannot go with them;
     each refusal says why and what to do instead (before any data is read)."""
@@ -210,13 +208,6 @@ def check_group_options(
             "'--bootstrap' cannot be combined with '--group' in '--mode joint': "
             "cutpoints.bootstrap resamples each group's own threshold (independent mode), "
             "not thresholds chosen together; use '--mode independent' or drop '--bootstrap'"
-        )
-        raise CliError(msg)
-    if bootstrap and values:
-        msg = (
-            "'--bootstrap' with '--group' cannot take '--value' yet: cutpoints.bootstrap "
-            "does not resample per-row values within groups; drop '--value' or "
-            "'--bootstrap'"
         )
         raise CliError(msg)
     return group
@@ -309,6 +300,7 @@ def bootstrap_groups(run: GroupRun, opts: TuneOptions) -> dict[Any, Any]:
             random_state=0,
             ties=opts.ties,  # type: ignore[arg-type]  # checked when parsed
             rule=opts.data.rule,  # type: ignore[arg-type]
+            values=run.values,
         )
     return boots
 

@@ -8,6 +8,7 @@ import numpy as np
 
 from .._random import seed_sequence
 from .._validation import as_1d, check_consistent_length
+from .._values import check_values
 from ..errors import InvalidParameterError
 from ._data import encode_groups
 
@@ -22,6 +23,7 @@ def bootstrap_groups(
     mode: str = "independent",
     sample_weight: Any = None,
     random_state: Any = None,
+    values: Any = None,
     **options: Any,
 ) -> dict[Any, Any]:
     """``bootstrap(..., groups=g)``: group -> BootstrapResult of that group's threshold.
@@ -29,7 +31,9 @@ def bootstrap_groups(
     Each group's rows are resampled on their own (the bootstrap stratified by group, as
     independent per-group thresholds are chosen), with a child of ``random_state``'s
     seed sequence per group, in sorted order of the labels: reproducible, and adding a
-    group leaves the others' seeds as they were only if it sorts last.
+    group leaves the others' seeds as they were only if it sorts last. Per-row
+    ``values`` are checked once against all rows (errors name the outcome), then each
+    group resamples its own rows' values with them.
 
     Examples
     --------
@@ -54,6 +58,8 @@ def bootstrap_groups(
     check_consistent_length(y_true=labels_in, y_score=scores)
     weight = None if sample_weight is None else as_1d(sample_weight, "sample_weight")
     labels, codes = encode_groups(groups, len(scores))
+    if values is not None:
+        check_values(values, len(scores))  # errors about all the rows, not one group's
     children = seed_sequence(random_state).spawn(len(labels))
     out: dict[Any, Any] = {}
     for g, (label, child) in enumerate(zip(labels, children, strict=True)):
@@ -63,6 +69,12 @@ def bootstrap_groups(
             scores[rows],
             sample_weight=None if weight is None else weight[rows],
             random_state=child,
+            values=None if values is None else _values_of(values, rows),
             **options,
         )
     return out
+
+
+def _values_of(values: Any, rows: Any) -> dict[str, Any]:
+    """One group's share of checked ``values``: numbers as given, columns at ``rows``."""
+    return {key: v if np.ndim(v) == 0 else np.asarray(v)[rows] for key, v in values.items()}

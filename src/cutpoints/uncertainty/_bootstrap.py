@@ -191,13 +191,10 @@ def _check_failures(status: npt.NDArray[np.str_], task: _Task) -> None:
         )
 
 
-def _check_values_options(y_true: Any, y_score: Any, sample_weight: Any, groups: Any) -> None:
+def _check_values_options(y_true: Any, y_score: Any, sample_weight: Any) -> None:
     """Per-row values are resampled with arrays in memory (multinomial or Poisson) or
     beside Dask arrays (Poisson, where they live); a scan carries its own
     (``cp.scan(..., values=...)``)."""
-    if groups is not None:
-        msg = "'values' cannot be combined with 'groups' in bootstrap() yet (got both)"
-        raise InvalidParameterError(msg)
     if y_score is None:
         msg = (
             "'values' of a streamed source are given to the source: "
@@ -334,7 +331,7 @@ def bootstrap(
     ['metric', 'p2.5', 'p50', 'p97.5', 'threshold']
     """
     if values is not None:  # per-row values: with arrays in memory
-        _check_values_options(y_true, y_score, sample_weight, groups)
+        _check_values_options(y_true, y_score, sample_weight)
     if groups is not None:  # one threshold per group: cutpoints.groups (issue #12)
         from ..groups._bootstrap import bootstrap_groups
 
@@ -343,7 +340,7 @@ def bootstrap(
             random_state=random_state, metric=metric, constraints=constraints, ties=ties,
             rule=rule, pos_label=pos_label, maximize=maximize, n_resamples=n_resamples,
             confidence=confidence, stratified=stratified, select=select, n_jobs=n_jobs,
-            progress=progress, method=method,
+            progress=progress, method=method, values=values,
         )  # fmt: skip
     n_resamples = _check_count(n_resamples, "n_resamples")
     confidence = _check_confidence(confidence)
