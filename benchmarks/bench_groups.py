@@ -46,12 +46,13 @@ def make_data(n: int, n_groups: int, seed: int = 0) -> tuple[np.ndarray, np.ndar
 
 def warm_numba() -> float:
     """Run the compiled kernels once on a few rows, the ungrouped counting pass's and the
-    grouped passes' (counts, picked rows, knapsack stage): afterwards numba is loaded and
+    grouped passes' (group codes, counts, picked rows, curve rows, hull, knapsack stage):
+    afterwards numba is loaded and
     both calls take their compiled paths, as in a process that already ran a large
     input. Returns the seconds it took (numba's import and loading the cached kernels)."""
     from cutpoints.engines import _compiled
     from cutpoints.engines._histogram import bin_layout
-    from cutpoints.groups import _kernels
+    from cutpoints.groups import _binned, _kernels
 
     start = time.perf_counter()
     score = np.array([0.1, 0.5, 0.9])
@@ -62,8 +63,15 @@ def warm_numba() -> float:
         nonnegative=layout.nonnegative, n_cells=layout.n_bins,
     )  # fmt: skip
     codes = np.array([0, 1, 0])
-    _kernels.cell_counts(score, y, None, codes, 2, layout)
-    _kernels.picked_rows(score, y, codes, layout, np.ones(2 * layout.n_bins, dtype=bool), 3)
+    _kernels.int_scan(codes, 0, 2)
+    cells = _binned._count(score, y, None, codes, 2, layout, compiled=True)
+    zero = np.zeros((2, 1), dtype=np.int64)
+    tp = np.concatenate((zero, np.cumsum(cells.positive, axis=1)), axis=1)
+    fp = np.concatenate((zero, np.cumsum(cells.negative, axis=1)), axis=1)
+    refine = cells.rows > 0
+    # the picked rows and their exact curve rows
+    _binned._runs(score, y, None, codes, layout, refine, cells.rows, tp, fp, compiled=True)
+    _kernels.upper_hull(np.array([0.0, 1.0]), np.array([0.0, 1.0]))
     best = np.zeros(2)
     _kernels.knapsack_stage(best, 0, 0, 1, np.array([0, 1]), np.ones(2), best.copy(),
                             np.zeros(2, dtype=np.int64))  # fmt: skip

@@ -500,3 +500,30 @@ def test_an_objective_named_like_a_count_keeps_the_count_column():
     for row in result.rows():
         cut = result.cutpoints[row["group"]]
         assert type(row["tp"]) is int and row["tp"] == cut.tp == cut.score
+
+
+@pytest.mark.parametrize("kind", ["numpy strings", "python strings"])
+def test_text_labels_coded_by_factorize_as_by_unique(kind, monkeypatch):
+    # pandas.factorize gives np.unique's labels, order and codes: code-point order,
+    # prefixes, case, accents, the empty string, and strings that read as missing
+    # values elsewhere ("nan", "None", "NA").
+    pd = pytest.importorskip("pandas")
+    from cutpoints.groups import _data
+
+    pool = ["b", "a", "ab", "a ", "", "B", "ä", "z", "nan", "None", "NA", "日本", "a\u0301"]
+    labels = np.random.default_rng(0).choice(np.array(pool), 3000)
+    labels = labels if kind == "numpy strings" else labels.astype(object)
+    distinct, want = np.unique(labels, return_inverse=True)  # the oracle
+    calls = []
+    real = pd.factorize
+    monkeypatch.setattr(pd, "factorize", lambda *a, **k: calls.append(1) or real(*a, **k))
+    got = _data.encode_groups(labels, len(labels))
+    assert calls  # the pandas path ran (pandas is imported here)
+    assert got[0] == tuple(str(v) for v in distinct) == tuple(sorted(pool))
+    assert all(type(v) is str for v in got[0])
+    assert got[1].dtype == np.int64
+    np.testing.assert_array_equal(got[1], want)
+    # Without pandas loaded, small inputs keep np.unique (pandas' import costs more).
+    monkeypatch.delitem(__import__("sys").modules, "pandas")
+    assert not _data._factorize_wanted(10)
+    assert _data._factorize_wanted(_data.FACTORIZE_MIN_ROWS)

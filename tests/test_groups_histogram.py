@@ -322,3 +322,38 @@ def test_joint_can_spend_the_whole_budget_in_one_group(monkeypatch):
     sort, hist = both(y, s, g, mode="joint", metric="tp", constraints=["flagged <= 55"])
     assert_same(sort, hist)
     assert hist.cutpoints[0].flagged == 55 and hist.tp == 55
+
+
+@pytest.mark.parametrize(
+    ("metric", "constraints", "maximize"),
+    [
+        ("f1", (), True),
+        ("precision", ("recall >= 0.6",), True),
+        ("cost(fp=1, fn=20)", ("flagged <= 300",), False),
+    ],
+)
+def test_bins_to_refine_found_block_by_block_equal_the_whole_table(metric, constraints, maximize):
+    # Blocks of a few groups (their temporaries stay in cache) give the whole table's
+    # answer, also where a block ends inside the groups and the last block is short.
+    rng = np.random.default_rng(5)
+    n, n_groups = 40_000, 37
+    g = rng.integers(0, n_groups, n)
+    y = rng.random(n) < 0.2 + 0.01 * g
+    # Group-dependent scores on a coarse grid: each group's empty bins lie elsewhere.
+    s = np.round(1 / (1 + np.exp(-(rng.normal(size=n) + 2 * y - 2 + 0.05 * g))), 2)
+    from cutpoints.groups._data import grouped_input
+    from cutpoints.selection import as_constraints
+
+    given_ = grouped_input(y, s, g)
+    table = _binned._Table.of(given_.columns, given_.codes, len(given_.labels))
+    objective = cp.get_metric(metric)
+    bounds = as_constraints(list(constraints))
+    whole = _binned._refine_by_blocks(table, objective, bounds, maximize, block=1 << 40)
+    n_edges = table.tp_edges.shape[1]
+    nonempty = table.cells.rows > 0
+    assert 0 < (whole & nonempty).sum() < nonempty.sum()  # some bins refined, not all
+    for groups_per_block in (1, 5, 36):
+        blocks = _binned._refine_by_blocks(
+            table, objective, bounds, maximize, block=groups_per_block * n_edges
+        )
+        np.testing.assert_array_equal(blocks, whole)

@@ -237,3 +237,120 @@ def test_picking_never_writes_past_the_counted_rows():
     assert _kernels.picked_rows(*args, 4).index.tolist() == [0, 1, 2, 3]
     with pytest.raises(InvalidParameterError, match=r"more than 'n_picked' rows \(3\)"):
         _kernels.picked_rows(*args, 3)
+
+
+@st.composite
+def integer_labels(draw):
+    """Integer group labels: small ranges from 0 (the guessed window), negative ones,
+    ranges past the window (a second pass), too wide to code by offset, gaps, and every
+    integer dtype and booleans."""
+    n = draw(st.sampled_from([1, 2, 7, 500]))
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    low = draw(st.sampled_from([0, 1, -3, 65_530, 2**40, -(2**62)]))
+    span = draw(st.sampled_from([1, 3, 1000, 70_000, 2**50]))
+    values = low + rng.integers(0, span, n)
+    dtype = draw(st.sampled_from([np.int64, np.int32, np.int8, np.uint16, np.bool_]))
+    if dtype is np.bool_:
+        return values % 2 == 0
+    info = np.iinfo(dtype)
+    return np.clip(values, info.min, info.max).astype(dtype)
+
+
+@settings(max_examples=150, deadline=None)
+@given(labels=integer_labels())
+def test_compiled_group_codes_equal_numpy(labels):
+    with pytest.MonkeyPatch.context() as monkeypatch:  # per example (hypothesis)
+        _check_group_codes(labels, monkeypatch)
+
+
+def _check_group_codes(labels, monkeypatch):
+    from cutpoints.groups._data import encode_groups
+
+    scans = []
+    real = _kernels.int_scan
+    monkeypatch.setattr(_kernels, "int_scan", lambda *a: scans.append(a[1:]) or real(*a))
+    monkeypatch.setattr(_kernels, "_warm", False)
+    monkeypatch.setattr(_compiled, "_warm", False)
+    want = encode_groups(labels, len(labels))
+    assert not scans  # small and cold: numpy's min, max and bincount
+    monkeypatch.setattr(_kernels, "_warm", True)
+    got = encode_groups(labels, len(labels))
+    assert scans  # the compiled scan ran
+    assert got[0] == want[0]
+    assert [type(v) for v in got[0]] == [type(v) for v in want[0]]
+    assert got[1].dtype == want[1].dtype == np.int64
+    np.testing.assert_array_equal(got[1], want[1])
+    low, high = int(np.min(labels)), int(np.max(labels))
+    if low >= 0 and high < 1 << 16:
+        assert len(scans) == 1  # the guessed window held every label: one pass
+    elif high - low <= max(4 * len(labels), 1 << 16):
+        assert scans[-1] == (low, high - low + 1)  # a second pass over the true range
+
+
+@st.composite
+def pareto_points(draw):
+    """Points with ``w`` strictly ascending and ``v`` ascending, on small integers
+    (collinear runs: the hull drops points on a chord) or floats (near-collinear)."""
+    n = draw(st.integers(1, 300))
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    if draw(st.booleans()):
+        w = np.cumsum(rng.integers(1, 3, n)).astype(float)
+        v = np.cumsum(rng.integers(0, 3, n)).astype(float)
+    else:
+        w = np.cumsum(rng.random(n) + 1e-3)
+        v = np.cumsum(rng.random(n) ** 3)
+    return w, v
+
+
+@settings(max_examples=200, deadline=None)
+@given(points=pareto_points())
+def test_compiled_hull_equals_numpy(points):
+    with pytest.MonkeyPatch.context() as monkeypatch:  # per example (hypothesis)
+        _check_hull(points, monkeypatch)
+
+
+def _check_hull(points, monkeypatch):
+    w, v = points
+    rows = np.arange(len(w))
+    monkeypatch.setattr(_joint, "_COMPILED_HULL_MIN", 10**9)  # the numpy passes
+    slow = _joint._Items(w, v, rows)
+    want = slow.hull()
+    monkeypatch.setattr(_joint, "_COMPILED_HULL_MIN", 0)
+    monkeypatch.setattr(_kernels, "_warm", True)
+    calls = []
+    real = _kernels.upper_hull
+    monkeypatch.setattr(_kernels, "upper_hull", lambda *a: calls.append(1) or real(*a))
+    fast = _joint._Items(w, v, rows)
+    got = fast.hull()
+    assert calls  # the compiled pass ran
+    np.testing.assert_array_equal(fast.vertices, slow.vertices)
+    np.testing.assert_array_equal(got[0], want[0])
+    np.testing.assert_array_equal(got[1], want[1])
+    # Concave: the slopes fall strictly, and no point lies above the hull.
+    slopes = got[1] / got[0]
+    assert (np.diff(slopes) < 0).all()
+    on_hull = np.interp(w, w[fast.vertices], v[fast.vertices])
+    assert (v <= on_hull + 1e-9 * np.maximum(1.0, np.abs(v))).all()
+
+
+@pytest.mark.parametrize("low", [0, -5, 70_000])
+def test_group_code_scan_threads_agree(low, monkeypatch):
+    # Several thread parts (64k rows at least each): each part's range and flags count.
+    from cutpoints.groups._data import encode_groups
+
+    rng = np.random.default_rng(4)
+    n = 300_000
+    labels = low + rng.integers(0, 1000, n)
+    labels[:10] = low + 1000  # the highest label in the first part only,
+    labels[-10:] = low - 1  # the lowest in the last part only
+    labels[labels == low + 500] = low + 501  # a gap: codes are not the offsets
+    monkeypatch.setattr(_kernels, "_warm", False)
+    monkeypatch.setattr(_compiled, "_warm", False)
+    want = encode_groups(labels, n)
+    monkeypatch.setattr(_kernels, "_warm", True)
+    for threads in ("1", "2"):
+        monkeypatch.setenv("CUTPOINTS_NUM_THREADS", threads)
+        got = encode_groups(labels, n)
+        assert got[0] == want[0]
+        np.testing.assert_array_equal(got[1], want[1])
+    assert len(want[0]) == 1001 and want[0][0] == low - 1

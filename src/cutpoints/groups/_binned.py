@@ -9,7 +9,8 @@ groups at once:
    2**20 cells in all (:func:`cell_bits`);
 2. cumulative sums per group give exact counts at every bin edge of every group: rows
    of each group's exact curve;
-3. independent mode: vectorized over all groups, the bins that may hold an optimal row,
+3. independent mode: vectorized over blocks of groups (:func:`_refine_by_blocks`:
+   temporaries that stay in cache), the bins that may hold an optimal row,
    a tied optimum or a runner-up are found as
    :func:`~cutpoints.engines._histogram.bins_to_refine` finds them for one curve: a bin
    is kept when each constraint could hold in it and the objective could reach, at the
@@ -302,6 +303,38 @@ def _to_refine(
     return keep
 
 
+#: Table entries (groups x edges) per block of :func:`_refine_by_blocks`: its dozen
+#: float64 temporaries stay in a core's cache.
+_REFINE_BLOCK = 1 << 16
+
+
+def _refine_by_blocks(
+    table: _Table,
+    objective: BoundMetric,
+    constraints: Sequence[Constraint],
+    maximize: bool,
+    block: int = _REFINE_BLOCK,
+) -> BoolArray:
+    """:func:`_to_refine` on blocks of groups (each group's bins depend on its own row
+    only): the same answer, with temporaries that stay in cache (on the whole table of
+    2**20 cells each temporary streams through memory)."""
+    n_groups, n_edges = table.tp_edges.shape
+    step = max(1, block // n_edges)
+    valid = table.valid
+    parts = [
+        _to_refine(
+            table.tp_edges[a : a + step].astype(np.float64),
+            table.fp_edges[a : a + step].astype(np.float64),
+            valid[a : a + step],
+            objective,
+            constraints,
+            maximize,
+        )
+        for a in range(0, n_groups, step)
+    ]
+    return parts[0] if len(parts) == 1 else np.concatenate(parts)
+
+
 def choose_binned(
     columns: _Columns,
     labels: tuple[Any, ...],
@@ -319,16 +352,7 @@ def choose_binned(
     table = _Table.of(columns, codes, len(labels))
     if table is None:
         return None
-    refine = table.with_ends(
-        _to_refine(
-            table.tp_edges.astype(np.float64),
-            table.fp_edges.astype(np.float64),
-            table.valid,
-            objective,
-            constraints,
-            maximize,
-        )
-    )
+    refine = table.with_ends(_refine_by_blocks(table, objective, constraints, maximize))
     score, is_positive, weight = table.score, columns.is_positive, columns.weight
     layout, cells, tp_edges, fp_edges = table.layout, table.cells, table.tp_edges, table.fp_edges
     n_pos, n_neg = tp_edges[:, -1], fp_edges[:, -1]

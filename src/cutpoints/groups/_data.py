@@ -8,6 +8,7 @@ of (group, score) keys: no sweep over all rows per group.
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,6 +22,7 @@ from .._values import value_curve
 from ..engines import get_engine
 from ..engines._sort import sweep_with_extra
 from ..errors import InvalidInputError
+from . import _kernels
 
 __all__ = [
     "GroupedCurves",
@@ -54,8 +56,10 @@ def encode_groups(
 ) -> tuple[tuple[Any, ...], IntArray]:
     """Sorted distinct labels and each row's code into them; refuses NaN and None labels.
 
-    Integer labels in a compact range are coded with a bincount (linear time); other
-    labels by ``np.unique`` (a sort).
+    Integer labels in a compact range are coded by their offset from the lowest (linear
+    time: one compiled scan where numba runs, else a min, a max and a bincount); text
+    labels by ``pandas.factorize`` (:data:`FACTORIZE_MIN_ROWS`); other labels by
+    ``np.unique`` (a sort). Every path gives the same labels, order and codes.
     """
     array = as_1d(groups, name)
     check_consistent_length(y_score=np.empty(n_rows), **{name: array})
@@ -81,10 +85,9 @@ def encode_groups(
             raise InvalidInputError(msg)
     if array.dtype.kind in "iub":
         values = array.astype(np.int64, copy=False)
-        low, high = int(values.min()), int(values.max())
-        if high - low <= max(4 * array.size, 1 << 16):
+        low, present = _int_presence(values)
+        if present is not None:
             shifted = values - low if low else values
-            present = np.bincount(shifted, minlength=high - low + 1) > 0
             # Every value of the range present: the code is the value less the lowest.
             codes = shifted if present.all() else (np.cumsum(present) - 1)[shifted]
             distinct = np.flatnonzero(present) + low
@@ -92,12 +95,68 @@ def encode_groups(
             if array.dtype.kind == "b":
                 labels = tuple(bool(v) for v in distinct)
             return labels, codes.astype(np.int64, copy=False)
+    text = array.dtype.kind == "U" or (array.dtype.kind == "O" and isinstance(array[0], str))
+    if text and _factorize_wanted(array.size):
+        coded = _factorize(array)
+        if coded is not None:
+            return coded
     try:
         distinct_values, codes = np.unique(array, return_inverse=True)
     except TypeError:
         msg = f"'{name}' must hold labels that can be sorted (got {array[:3].tolist()!r}...)"
         raise InvalidInputError(msg) from None
     return tuple(_plain(v) for v in distinct_values), codes.astype(np.int64, copy=False)
+
+
+#: Text labels from this many rows are coded by ``pandas.factorize`` when pandas is
+#: installed (a hash table, then a sort of the distinct labels only: at 1e6 rows about
+#: 4x faster than numpy's sort for numpy strings, 70x for Python strings); below it,
+#: only when pandas is already imported (its import costs more than the sort).
+FACTORIZE_MIN_ROWS = 50_000
+
+
+def _factorize_wanted(n_rows: int) -> bool:
+    return n_rows >= FACTORIZE_MIN_ROWS or "pandas" in sys.modules
+
+
+def _factorize(array: np.ndarray) -> tuple[tuple[Any, ...], IntArray] | None:
+    """Sorted distinct text labels and each row's code, as ``np.unique`` gives them
+    (the same order: by code point); None without pandas."""
+    try:
+        import pandas as pd
+    except ImportError:  # pragma: no cover - pandas is in the test environment
+        return None
+    codes, distinct = pd.factorize(array, sort=True)
+    return tuple(str(v) for v in distinct), np.asarray(codes, dtype=np.int64)
+
+
+#: Integer labels are coded by their offset from the lowest when their range is at most
+#: this, or 4 labels a row: linear time, no sort.
+_COMPACT_RANGE = 1 << 16
+
+
+def _int_presence(values: IntArray) -> tuple[int, npt.NDArray[np.bool_] | None]:
+    """The lowest label, and which of ``low .. high`` occur; None when the range is too
+    wide to code by offset (``np.unique`` codes them instead).
+
+    Compiled (:func:`~cutpoints.groups._kernels.int_scan`: one pass, labels in
+    ``[0, 2**16)`` guessed, a second pass only when the guess misses) where numba runs
+    the counting passes; else numpy's min, max and bincount, the oracle.
+    """
+    n = len(values)
+    if _kernels.worthwhile(n):
+        low, high, seen = _kernels.int_scan(values, 0, _COMPACT_RANGE)
+        if high - low > max(4 * n, _COMPACT_RANGE):
+            return low, None
+        if not (low >= 0 and high < _COMPACT_RANGE):  # the guessed window missed
+            low, high, seen = _kernels.int_scan(values, low, high - low + 1)
+            return low, seen
+        return low, seen[low : high + 1]
+    low, high = int(values.min()), int(values.max())
+    if high - low > max(4 * n, _COMPACT_RANGE):
+        return low, None
+    shifted = values - low if low else values
+    return low, np.bincount(shifted, minlength=high - low + 1) > 0
 
 
 def group_curves(

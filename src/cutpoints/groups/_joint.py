@@ -202,6 +202,11 @@ def _pareto(w: FloatArray, v: FloatArray, tie: IntArray) -> IntArray:
     return order[keep]
 
 
+#: Points from which a group's hull is found by the compiled pass (where numba runs):
+#: below, numpy's few vectorized passes cost less than the call.
+_COMPILED_HULL_MIN = 64
+
+
 class _Items:
     """One group's Pareto-efficient rows: budget use ``w``, value ``v``, curve ``rows``."""
 
@@ -221,6 +226,9 @@ class _Items:
 
     def _upper_hull(self) -> tuple[FloatArray, FloatArray]:
         w, v = self.w, self.v
+        if len(w) > _COMPILED_HULL_MIN and _kernels.knapsack_worthwhile(len(w)):
+            self.vertices = _kernels.upper_hull(w, v)  # the same vertices, in one pass
+            return np.diff(w[self.vertices]), np.diff(v[self.vertices])
         idx = np.arange(len(w), dtype=np.int64)
         # A point on or below the chord between its two neighbours is no hull vertex:
         # drop all such points at once, until the chain is concave (a few passes).

@@ -1,5 +1,6 @@
-"""The grouped histogram path's loops, compiled: (group, bin) counts, the rows of the
-picked cells, their exact curve rows, and the joint knapsack's DP stages.
+"""The grouped histogram path's loops, compiled: integer group codes, (group, bin)
+counts, the rows of the picked cells, their exact curve rows, and the joint knapsack's
+hulls and DP stages.
 
 :mod:`cutpoints.groups._binned` counts every (group, score bin) cell in one pass over
 the rows, then picks the rows of the cells that may hold an answer in a second one and
@@ -8,8 +9,11 @@ key, its bin, the cell and a bincount (or a gather): several full-length tempora
 the curve rows take two argsorts and a dozen gathers. Here each pass is one loop
 compiled by numba, reading each input column once (:func:`cell_counts`,
 :func:`picked_rows`, which also gathers what the next step reads), and the curve rows
-one counting sort by cell with a small sort per cell (:func:`sorted_runs`). The
-knapsack of :mod:`cutpoints.groups._joint` runs its per-item loop compiled
+one counting sort by cell with a small sort per cell (:func:`sorted_runs`: insertion
+for the usual few dozen rows). Integer group labels are coded in one scan
+(:func:`int_scan`: min, max and the labels present). The knapsack of
+:mod:`cutpoints.groups._joint` finds each group's hull in one pass
+(:func:`upper_hull`) and runs its per-item loop compiled, branch-free
 (:func:`knapsack_stage`). The numpy code stays the oracle: ``tests/test_groups_kernels.py``
 checks that both give the same tables, rows, curve rows and DP stages.
 
@@ -46,10 +50,12 @@ __all__ = [
     "COLD_START_ITEMS",
     "Picked",
     "cell_counts",
+    "int_scan",
     "knapsack_stage",
     "knapsack_worthwhile",
     "picked_rows",
     "sorted_runs",
+    "upper_hull",
     "worthwhile",
 ]
 
@@ -254,11 +260,74 @@ def _knapsack_stage(  # pragma: no cover - compiled
             continue
         stop = min(hi, cap - uj) + 1
         vj = values[j]
-        for level in range(lo, stop):
-            candidate = best[level] + vj
-            if candidate > new[level + uj]:
-                new[level + uj] = candidate
-                choice[level + uj] = j
+        # Views and selects, no branch: the loop vectorizes (about 1.5x faster).
+        source, target = best[lo:stop], new[lo + uj : stop + uj]
+        chosen = choice[lo + uj : stop + uj]
+        for i in range(stop - lo):
+            candidate = source[i] + vj
+            old = target[i]
+            better = candidate > old
+            target[i] = candidate if better else old
+            chosen[i] = j if better else chosen[i]
+
+
+def _int_scan(  # pragma: no cover - compiled
+    values: Any, start: int, stop: int, low: Any, present: Any
+) -> tuple[Any, Any]:
+    """The lowest and highest of ``values[start:stop]``, marking ``present[v - low]``
+    for the values within ``[low, low + len(present) - 1)``; the last flag is a sink for
+    the others (no branch in the loop)."""
+    lo, hi = values[start], values[start]
+    sink = np.uint64(len(present) - 1)
+    v = values[start:stop]
+    for i in range(stop - start):
+        x = v[i]
+        lo = min(lo, x)
+        hi = max(hi, x)
+        present[min(np.uint64(x - low), sink)] = True  # below ``low`` wraps: the sink
+    return lo, hi
+
+
+def _upper_hull(w: Any, v: Any, out: Any) -> int:  # pragma: no cover - compiled
+    """The upper concave hull's vertices of points with ``w`` ascending, into ``out``
+    (a monotone chain); how many. A point on or below the chord between its
+    neighbours is dropped, by the comparison of :meth:`cutpoints.groups._joint._Items.hull`."""
+    k = 0
+    for i in range(len(w)):
+        while k >= 2:
+            left, mid = out[k - 2], out[k - 1]
+            if (v[mid] - v[left]) * (w[i] - w[left]) <= (v[i] - v[left]) * (w[mid] - w[left]):
+                k -= 1
+            else:
+                break
+        out[k] = i
+        k += 1
+    return k
+
+
+#: Buckets of at most this many rows are sorted by insertion in place (a bucket is a
+#: score bin of one group: a few dozen rows); larger ones by an argsort.
+_INSERTION_MAX = 64
+
+
+def _sort_bucket(  # pragma: no cover - compiled
+    keys: Any, labels: Any, weights: Any, a: int, e: int
+) -> None:
+    """Sort ``keys[a:e]`` ascending in place, carrying ``labels`` and ``weights`` along
+    (the order among equal keys does not matter: their counts are summed, exactly)."""
+    if e - a <= _INSERTION_MAX:
+        for i in range(a + 1, e):
+            k, lab, w = keys[i], labels[i], weights[i]
+            j = i - 1
+            while j >= a and keys[j] > k:
+                keys[j + 1], labels[j + 1], weights[j + 1] = keys[j], labels[j], weights[j]
+                j -= 1
+            keys[j + 1], labels[j + 1], weights[j + 1] = k, lab, w
+        return
+    order = np.argsort(keys[a:e]) + a
+    keys[a:e] = keys[order]
+    labels[a:e] = labels[order]
+    weights[a:e] = weights[order]
 
 
 def _runs(  # pragma: no cover - compiled
@@ -310,17 +379,16 @@ def _runs(  # pragma: no cover - compiled
             out_tp[out], out_fp[out] = 0, 0
             out += 1
         a, e = offsets[r], offsets[r + 1]
-        by_score = np.argsort(keys[a:e]) + a  # the bucket's rows, highest score first
+        _sort_bucket(keys, labels, weights, a, e)  # the bucket's rows, highest score first
         tp, fp = tp_edges[g, bucket_bin[r]], fp_edges[g, bucket_bin[r]]
-        q = 0
-        while q < e - a:
-            t = keys[by_score[q]]
-            while q < e - a and keys[by_score[q]] == t:
-                at = by_score[q]
-                if labels[at]:
-                    tp += weights[at]
+        q = a
+        while q < e:
+            t = keys[q]
+            while q < e and keys[q] == t:
+                if labels[q]:
+                    tp += weights[q]
                 else:
-                    fp += weights[at]
+                    fp += weights[q]
                 q += 1
             out_group[out], out_bin[out], out_t[out] = g, bucket_bin[r], -t
             out_tp[out], out_fp[out] = tp, fp
@@ -348,7 +416,7 @@ def _compile() -> dict[str, Callable[..., Any]]:
             # when it compiles: point those names at the compiled helpers first.
             module = globals()
             inline = numba.njit(inline="always")
-            for name in ("_cell", "_count_loop", "_pick_loop"):
+            for name in ("_cell", "_count_loop", "_pick_loop", "_sort_bucket"):
                 module[name] = inline(module[name])
             _kernels = {
                 name: jit(module[f"_{name}"])
@@ -359,6 +427,8 @@ def _compile() -> dict[str, Callable[..., Any]]:
                     "pick_signed",
                     "knapsack_stage",
                     "runs",
+                    "int_scan",
+                    "upper_hull",
                 )
             }
         return _kernels
@@ -377,6 +447,35 @@ def worthwhile(n_rows: int) -> bool:
     True
     """
     return _compiled.AVAILABLE and (_warm or _compiled.worthwhile(n_rows))
+
+
+def int_scan(values: IntArray, low: int, window: int) -> tuple[int, int, BoolArray]:
+    """The lowest and highest value, and which of ``low .. low + window - 1`` occur: one
+    compiled pass on the sort threads (numpy needs a min, a max and a bincount).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from cutpoints.groups._kernels import int_scan
+    >>> low, high, present = int_scan(np.array([7, 3, 5, 3, 40]), 3, 5)
+    >>> low, high, present.tolist()
+    (3, 40, [True, False, True, False, True])
+    """
+    global _warm
+    kernel = _compile()["int_scan"]
+    _warm = True
+    values = np.ascontiguousarray(values, dtype=np.int64)
+
+    def task(a: int, b: int) -> tuple[int, int, BoolArray]:
+        present = np.zeros(window + 1, dtype=np.bool_)
+        lo, hi = kernel(values, a, b, np.int64(low), present)
+        return int(lo), int(hi), present[:window]
+
+    parts = _map(task, _even_parts(len(values)))
+    present = parts[0][2]
+    for _, _, more in parts[1:]:
+        present |= more
+    return min(p[0] for p in parts), max(p[1] for p in parts), present
 
 
 #: Knapsack items (rows of all groups within the budget) from which the compiled DP
@@ -432,6 +531,30 @@ def knapsack_stage(
     kernel = _compile()["knapsack_stage"]
     _warm = True
     kernel(best, lo, hi, cap, units, values, new, choice)
+
+
+def upper_hull(w: FloatArray, v: FloatArray) -> IntArray:
+    """The indices of the upper concave hull's vertices of the points ``(w, v)``, ``w``
+    strictly ascending, compiled: one pass (the numpy oracle drops the points below
+    their neighbours' chord pass after pass).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from cutpoints.groups._kernels import upper_hull
+    >>> upper_hull(np.array([0.0, 1.0, 2.0, 3.0]), np.array([0.0, 2.0, 3.0, 3.5])).tolist()
+    [0, 1, 2, 3]
+    >>> upper_hull(np.array([0.0, 1.0, 2.0, 3.0]), np.array([0.0, 1.0, 2.0, 4.0])).tolist()
+    [0, 3]
+    """
+    global _warm
+    kernel = _compile()["upper_hull"]
+    _warm = True
+    out = np.empty(len(w), dtype=np.int64)
+    used = kernel(
+        np.ascontiguousarray(w, dtype=np.float64), np.ascontiguousarray(v, dtype=np.float64), out
+    )
+    return out[:used]
 
 
 def sorted_runs(
