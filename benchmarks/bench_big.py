@@ -17,7 +17,9 @@ bool, ``p`` float32, ``w`` int32).
 In memory, the exact F1 optimum by
 
 - ``find_cutpoint(engine="histogram")`` -- on 2 threads and on 1 (``CUTPOINTS_NUM_THREADS``),
-  unweighted and with the integer weights;
+  unweighted and with the integer weights; and with ``HistogramEngine(speculate=False)``
+  (``nospec``: the refining pass reads the rows again, the A/B of the speculative
+  refinement);
 - ``find_cutpoint(engine="sort")`` (the exact oracle; unweighted only above 1e7: the
   weighted sort argsorts, about 30 s at 1e8);
 - scikit-learn's ``precision_recall_curve`` + F1 + ``argmax`` (up to 1e7: it needs about
@@ -72,6 +74,7 @@ ROW_GROUP = 1 << 20
 MEMORY = {
     "histogram": ("histogram engine", "memory", 2, False),
     "histogram-1": ("histogram engine", "memory", 1, False),
+    "nospec": ("histogram engine, no speculative refinement (two passes)", "memory", 2, False),
     "histogram-w": ("histogram engine, weighted", "memory", 2, True),
     "histogram-w-1": ("histogram engine, weighted", "memory", 1, True),
     "sort": ("sort engine", "memory", 2, False),
@@ -161,6 +164,12 @@ def memory_call(name: str, y: np.ndarray, p: np.ndarray, w: np.ndarray) -> Calla
     base = name.split("-")[0]
     if base in ("histogram", "sort"):
         return lambda: cp.find_cutpoint(y, p, metric="f1", sample_weight=weight, engine=base)
+    if base == "nospec":
+        # A/B of the speculative refinement: the refining pass reads the rows again.
+        from cutpoints.engines import HistogramEngine
+
+        plain = HistogramEngine(speculate=False)
+        return lambda: cp.find_cutpoint(y, p, metric="f1", engine=plain)
     if base == "sklearn":
         from sklearn.metrics import precision_recall_curve
 

@@ -15,7 +15,9 @@ counting passes (``"count"``)
     per-bin class counts over 2**16 bins of the scores (a few more passes when the bins
     that matter hold many rows);
 the refining pass (``"refine"``)
-    the rows of the few bins that can hold the answer.
+    the rows of the few bins that can hold the answer -- skipped when the counting pass
+    already collected them (speculative refinement: the window is guessed from the
+    first batch, :meth:`FileSource.first_batch`).
 
 :func:`find_streamed` folds pass 0 into the first counting pass where Parquet metadata
 allows (:meth:`FileSource.fold_summary`): row counts and the score range from the
@@ -23,7 +25,8 @@ footers and row-group statistics, every row validated (same messages) and the cl
 totals counted in that pass.
 
 Peak memory is about ``threads * 2`` batches plus the bins' tables plus the refined
-rows (at most :data:`~cutpoints.engines._histogram.STREAM_MAX_ROWS`), whatever the size
+rows and the rows a speculative window collects (each at most
+:data:`~cutpoints.engines._histogram.STREAM_MAX_ROWS`), whatever the size
 of the input. A small input (at most :data:`SMALL_ROWS` rows) is simply read into memory
 and answered like arrays.
 """
@@ -503,6 +506,20 @@ class FileSource(BatchSource):
                 f"pass {pass_name!r} {start:,}"
             )
             raise InvalidInputError(msg)
+
+    def first_batch(self) -> Batch | None:
+        """The first non-empty batch, read on its own and not validated (nor counted as a
+        pass: no progress): the sample the engine guesses a speculative window from."""
+        self.summary()
+        saved, self._checked = self._checked, None  # no folded pass-0 bookkeeping
+        try:
+            for path in self.spec.paths:
+                for table in self._file_batches(path):
+                    if table.num_rows:
+                        return self._convert(_Raw(table, path, 0, 0))
+        finally:
+            self._checked = saved
+        return None
 
     def batches(self, pass_name: str) -> Iterator[Batch]:
         """Validated batches, as the engine sees them (after pass 0)."""

@@ -53,7 +53,14 @@ import numpy.typing as npt
 from ..errors import InvalidInputError, InvalidParameterError
 from ._sort import sort_threads
 
-__all__ = ["AVAILABLE", "COLD_START_ROWS", "bin_counts", "layout_counts", "worthwhile"]
+__all__ = [
+    "AVAILABLE",
+    "COLD_START_ROWS",
+    "bin_counts",
+    "collect_counts",
+    "layout_counts",
+    "worthwhile",
+]
 
 IntArray = npt.NDArray[np.int64]
 Table = npt.NDArray[np.int64] | npt.NDArray[np.float64]
@@ -184,6 +191,105 @@ def _unweighted_loop(  # pragma: no cover - compiled
             continue
         table[2 * np.int64(cell) + np.int64(labels[i])] += 1
     return outside
+
+
+def _collect_loop(  # pragma: no cover - compiled
+    bits32: Any,
+    bits64: Any,
+    is_positive: Any,
+    start: int,
+    stop: int,
+    base: Any,
+    shift: Any,
+    is32: bool,
+    nonnegative: bool,
+    n_cells: Any,
+    table: Any,
+    window: Any,
+    out32: Any,
+    out64: Any,
+    out_labels: Any,
+    state: Any,
+) -> int:
+    """:func:`_unweighted_loop` that also writes each row whose cell lies in
+    ``window[0] <= cell <= window[1]`` or is the top cell ``n_cells - 1`` -- its score's
+    bits into ``out32`` (float32) or ``out64`` (float64), its label into ``out_labels``
+    (speculative refinement): ``state[0]`` counts them all, only the first
+    ``len(out_labels)`` are written (more: the caller sees an overflow). Two compares a
+    row, no table lookup (a lookup cost 1.8x the plain count); values, not indices, so
+    the refinement reads no scattered rows afterwards."""
+    base_low = base & np.uint64((1 << 63) - 1)
+    outside = 0
+    b32, b64 = bits32[start:stop] if is32 else bits32, bits64 if is32 else bits64[start:stop]
+    labels = is_positive[start:stop]
+    capacity = len(out_labels)
+    found = state[0]
+    low = window[0]
+    span = window[1] - window[0]
+    top = n_cells - np.uint64(1)
+    for i in range(stop - start):
+        rel = _relative_key(b32, b64, i, is32, nonnegative, base, base_low)
+        cell = rel >> shift
+        if cell >= n_cells:
+            outside += 1
+            continue
+        table[2 * np.int64(cell) + np.int64(labels[i])] += 1
+        # Unsigned: cells below ``low`` wrap past ``span``. (A branch measured faster
+        # than a branch-free write of every row: 1.15x the plain count, not 1.7x.)
+        if (cell - low <= span) | (cell == top):
+            if found < capacity:
+                if is32:
+                    out32[found] = b32[i]
+                else:
+                    out64[found] = b64[i]
+                out_labels[found] = labels[i]
+            found += 1
+    state[0] = found
+    return outside
+
+
+def _collect_f32_nonnegative(  # pragma: no cover - compiled
+    bits32: Any, bits64: Any, is_positive: Any, start: int, stop: int, base: Any, shift: Any,
+    n_cells: Any, table: Any, window: Any, out32: Any, out64: Any, out_labels: Any,
+    state: Any,
+) -> int:  # fmt: skip
+    return _collect_loop(
+        bits32, bits64, is_positive, start, stop, base, shift, True, True, n_cells, table,
+        window, out32, out64, out_labels, state,
+    )  # fmt: skip
+
+
+def _collect_f32_signed(  # pragma: no cover - compiled
+    bits32: Any, bits64: Any, is_positive: Any, start: int, stop: int, base: Any, shift: Any,
+    n_cells: Any, table: Any, window: Any, out32: Any, out64: Any, out_labels: Any,
+    state: Any,
+) -> int:  # fmt: skip
+    return _collect_loop(
+        bits32, bits64, is_positive, start, stop, base, shift, True, False, n_cells, table,
+        window, out32, out64, out_labels, state,
+    )  # fmt: skip
+
+
+def _collect_f64_nonnegative(  # pragma: no cover - compiled
+    bits32: Any, bits64: Any, is_positive: Any, start: int, stop: int, base: Any, shift: Any,
+    n_cells: Any, table: Any, window: Any, out32: Any, out64: Any, out_labels: Any,
+    state: Any,
+) -> int:  # fmt: skip
+    return _collect_loop(
+        bits32, bits64, is_positive, start, stop, base, shift, False, True, n_cells, table,
+        window, out32, out64, out_labels, state,
+    )  # fmt: skip
+
+
+def _collect_f64_signed(  # pragma: no cover - compiled
+    bits32: Any, bits64: Any, is_positive: Any, start: int, stop: int, base: Any, shift: Any,
+    n_cells: Any, table: Any, window: Any, out32: Any, out64: Any, out_labels: Any,
+    state: Any,
+) -> int:  # fmt: skip
+    return _collect_loop(
+        bits32, bits64, is_positive, start, stop, base, shift, False, False, n_cells, table,
+        window, out32, out64, out_labels, state,
+    )  # fmt: skip
 
 
 def _weighted_loop(  # pragma: no cover - compiled
@@ -600,10 +706,11 @@ def _compile() -> dict[str, Callable[..., Any]]:
             module["_subnormal32"] = inline(_subnormal32)
             module["_relative_key"] = inline(_relative_key)
             module["_unweighted_loop"] = inline(_unweighted_loop)
+            module["_collect_loop"] = inline(_collect_loop)
             module["_weighted_loop"] = inline(_weighted_loop)
             module["_count_weighted"] = jit(_count_weighted)
             _kernels = {"float": jit(_count_float_weights)}
-            for kind in ("unweighted", "weighted"):
+            for kind in ("unweighted", "weighted", "collect"):
                 for width in ("f32", "f64"):
                     for sign in ("nonnegative", "signed"):
                         name = f"{kind}_{width}_{sign}"
@@ -862,6 +969,111 @@ def layout_counts(
     by_class = np.empty(2 * layout.n_bins, dtype=np.result_type(positive, negative))
     by_class[1::2], by_class[0::2] = positive, negative
     return by_class, rows
+
+
+def collect_counts(
+    score: npt.NDArray[np.float32] | npt.NDArray[np.float64],
+    is_positive: npt.NDArray[np.bool_],
+    layout: Any,
+    *,
+    window: tuple[int, int],
+    capacity: int,
+) -> tuple[IntArray, tuple[Any, npt.NDArray[np.bool_]] | None]:
+    """:func:`layout_counts` without weights that also collects the rows of a window.
+
+    The speculative refinement of the histogram engine: in the same loop as the count,
+    the index of every row whose bin lies in the window (bins ``window[0]`` to
+    ``window[1]``, and the top bin) is written to a buffer, so that the rows of the bins
+    chosen afterwards need no second pass when they lie inside the window.
+
+    Parameters
+    ----------
+    score, is_positive
+        As for :func:`bin_counts` (no weights).
+    layout : BinLayout
+        The first-level bins.
+    window : (int, int)
+        The first and last bin of the range whose rows to collect (``(1, 0)``: none
+        but the top bin's).
+    capacity : int
+        The most rows each thread's part may hold (its buffer; memory is used only
+        for the rows written).
+
+    Returns
+    -------
+    by_class : ndarray of int64, shape (2 * n_bins,)
+        As :func:`layout_counts` gives it.
+    rows : (ndarray, ndarray of bool) or None
+        The scores (the dtype of ``score``) and labels of the rows in the window, in
+        input order; None when a part found more than ``capacity`` of them (overflow:
+        the caller reads them in a second pass).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from cutpoints.engines._compiled import collect_counts
+    >>> from cutpoints.engines._histogram import bin_layout
+    >>> layout = bin_layout(0.1, 0.9, bits=2)
+    >>> by_class, rows = collect_counts(np.array([0.1, 0.4, 0.4, 0.9]),
+    ...                                 np.array([False, True, False, True]),
+    ...                                 layout, window=(1, 2), capacity=8)
+    >>> by_class.tolist(), rows[0].tolist(), rows[1].tolist()
+    ([1, 0, 0, 0, 1, 1, 0, 1], [0.4, 0.4, 0.9], [True, False, True])
+    """
+    n = len(score)
+    if len(is_positive) != n:
+        msg = f"'is_positive' must have the length of 'score' ({n:,}) (got {len(is_positive):,})"
+        raise InvalidParameterError(msg)
+    low, high = window
+    if low <= high and not 0 <= low <= high < layout.n_bins:
+        msg = f"'window' must be two bins of the layout, or (1, 0) (got {window!r})"
+        raise InvalidParameterError(msg)
+    if capacity < 0:
+        msg = f"'capacity' must be non-negative (got {capacity!r})"
+        raise InvalidParameterError(msg)
+    global _warm
+    kernels = _compile()
+    _warm = True
+    x = np.ascontiguousarray(score)
+    none32, none64 = np.zeros(0, dtype=np.uint32), np.zeros(0, dtype=np.uint64)
+    bits = (x.view(np.uint32), none64) if x.dtype == np.float32 else (none32, x.view(np.uint64))
+    labels = np.ascontiguousarray(is_positive, dtype=np.bool_)
+    # An empty range (low > high): a range past every cell, so the top bin only.
+    empty = [layout.n_bins, layout.n_bins]
+    marks = np.array([low, high] if low <= high else empty, dtype=np.uint64)
+    key_args = (np.uint64(layout.base), np.uint64(layout.shift), np.uint64(layout.n_bins))
+    variant = ("f32" if x.dtype == np.float32 else "f64") + (
+        "_nonnegative" if layout.nonnegative else "_signed"
+    )
+    kernel = kernels["collect_" + variant]
+    Part = tuple[npt.NDArray[np.int32], Any, npt.NDArray[np.bool_], int, int]
+
+    def part(a: int, b: int) -> Part:
+        table = np.zeros(2 * layout.n_bins, dtype=np.int32)
+        # np.empty: pages are only touched (and use memory) where rows are written.
+        size = min(capacity, b - a)
+        out = np.empty(size, dtype=x.dtype)
+        out_bits = out.view(np.uint32 if x.dtype == np.float32 else np.uint64)
+        out_bits32, out_bits64 = (out_bits, none64) if x.dtype == np.float32 else (none32, out_bits)
+        out_labels = np.empty(size, dtype=np.bool_)
+        state = np.zeros(1, dtype=np.int64)
+        outside = kernel(
+            *bits, labels, a, b, *key_args, table, marks, out_bits32, out_bits64, out_labels, state
+        )
+        return table, out, out_labels, int(state[0]), outside
+
+    parts = _map(part, _even_parts(n))
+    by_class = parts[0][0].astype(np.int64)
+    for table, *_ in parts[1:]:
+        by_class += table
+    _check(sum(p[4] for p in parts), layout.n_bins)
+    if any(found > len(labels) for _, _, labels, found, _ in parts):
+        return by_class, None
+    # Parts are contiguous and in order: the rows come out in input order.
+    return by_class, (
+        np.concatenate([out[:found] for _, out, _, found, _ in parts]),
+        np.concatenate([labels[:found] for _, _, labels, found, _ in parts]),
+    )
 
 
 def _check(outside: int, n_cells: int) -> None:

@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar, cast, runtime_checkabl
 import numpy as np
 import numpy.typing as npt
 
+from ..errors import InvalidInputError
 from ._histogram import (
     _GROUP,
     BinLayout,
@@ -48,6 +49,8 @@ from ._histogram import (
     count_cells,
     finish_histogram,
     histogram,
+    histogram_collecting,
+    window_marks,
 )
 from ._sort import limit_sort_threads, sort_threads
 
@@ -209,6 +212,44 @@ class ArraySource:
         # full pass over the scores (about 20 ms at 1e8), so they are not taken twice.
         self.score_range = score_range
         self._summary: SourceSummary | None = None
+        # Speculative refinement (see :meth:`speculate`): the window, and what the
+        # first counting pass collected in it.
+        self._window: tuple[BinLayout, tuple[int, int], BoolArray, int] | None = None
+        self._collected: tuple[Scores, BoolArray] | None = None
+        #: "off" (no window), "hit" (every refining read came from the collected rows:
+        #: one pass over the input), "miss" (a chosen cell lay outside the window: the
+        #: rows were read again) or "overflow" (the window held more rows than the
+        #: buffer: read again).
+        self.speculation = "off"
+
+    def speculate(self, layout: BinLayout, window: tuple[int, int], capacity: int) -> bool:
+        """Let the next first-level counting pass also collect the rows of ``window``.
+
+        ``window`` is a range of bins of ``layout`` (first, last; the top bin is
+        collected too: :func:`~._histogram.window_marks`); each thread's part keeps the
+        scores and labels of at most ``capacity`` rows. Later passes over cells inside
+        the window (deeper counting levels, the refining pass) then read the collected
+        rows only. False (and nothing changes) where it does not apply: weighted rows or
+        extra columns.
+        """
+        if self.weight is not None or self.extra is not None:
+            return False
+        self._window = (layout, window, window_marks(layout, window), int(capacity))
+        self._collected = None
+        self.speculation = "hit"
+        return True
+
+    def _inside(self, layout: BinLayout, levels: Sequence[Level], cells: list[BoolArray]) -> bool:
+        """Whether the collected rows hold every row of the marked cells."""
+        return _window_covers(self._window, self._collected, layout, levels, cells)
+
+    def _missed(self) -> None:
+        if self.speculation == "hit":
+            self.speculation = "miss"
+
+    def stop_speculating(self) -> None:
+        """Forget a window and its rows (a source can serve several calls)."""
+        self._window, self._collected, self.speculation = None, None, "off"
 
     def summary(self) -> SourceSummary:
         """Row count and score range (class totals are not counted: not needed here)."""
@@ -235,6 +276,23 @@ class ArraySource:
     def histogram(self, layout: BinLayout, levels: Sequence[Level]) -> Histogram:
         """One counting pass over the arrays (see :func:`~._histogram.histogram`)."""
         count_rows = self.summary().zero_weights
+        if self._window is not None and self.speculation != "overflow":
+            layout_w, window, _, capacity = self._window
+            if len(levels) == 1 and layout_w == layout:
+                hist, self._collected = histogram_collecting(
+                    self.score, self.is_positive, layout, levels[0], window, capacity
+                )
+                if self._collected is None:
+                    self.speculation = "overflow"
+                return hist
+            # A deeper level counts only the rows of the split first-level bins: from
+            # the collected rows when those bins lie inside the window (exact: no
+            # weights, so the counts are integers whatever the order).
+            parent_rank = levels[1].parent_rank if len(levels) > 1 else None
+            if parent_rank is not None and self._inside(layout, levels[:1], [parent_rank >= 0]):
+                assert self._collected is not None
+                return histogram(*self._collected, None, layout, levels)
+            self._missed()
         return histogram(
             self.score,
             self.is_positive,
@@ -253,6 +311,12 @@ class ArraySource:
         ranges: Ranges,
     ) -> Rows:
         """The rows in the chosen cells, in input order."""
+        if self._inside(layout, levels, chosen):
+            # The collected rows (in input order) hold every row of the chosen cells.
+            assert self._collected is not None
+            return _rows_in_cells(*self._collected, None, layout, levels, chosen, ranges)
+        if self._window is not None:
+            self._missed()
         return _rows_in_cells(
             self.score, self.is_positive, self.weight, layout, levels, chosen, ranges
         )
@@ -305,6 +369,100 @@ class BatchSource:
     """
 
     threads: int | None = None  # None: the engine's thread setting (CUTPOINTS_NUM_THREADS)
+    # Speculative refinement (see speculate_first_batch): the window and the rows the
+    # first counting pass collected in it; "off", "hit", "miss" or "overflow".
+    _window: tuple[BinLayout, tuple[int, int], BoolArray, int] | None = None
+    _collected: tuple[Scores, BoolArray] | None = None
+    speculation = "off"
+
+    def first_batch(self) -> Batch | None:
+        """The first batch of rows, read on its own (a sample to guess a window from);
+        None where the source cannot give it cheaply. Its rows need not be validated:
+        the guess only steers speed."""
+        return None
+
+    def speculate_first_batch(
+        self, layout: BinLayout, guess: Callable[[Batch], tuple[tuple[int, int], int] | None]
+    ) -> bool:
+        """Let the next first-level counting pass also collect the rows of a window.
+
+        ``guess`` turns the first batch (:meth:`first_batch`) into a window of bins of
+        ``layout`` and a capacity (see :meth:`ArraySource.speculate`), or None. The
+        counting pass then keeps the scores and labels of the rows in the window, up to
+        the capacity in all (past it, none: memory stays bounded), and later passes over
+        cells inside the window read those instead of the input. False where it does
+        not apply: weights, value columns, no compiled kernel, no first batch, no guess.
+        """
+        summary = self.summary()
+        if summary.weighted or summary.n_extra or _compiled_kernel(summary.n_rows) is None:
+            return False
+        try:
+            first = self.first_batch()
+            got = None if first is None or not len(first) else guess(first)
+        except (InvalidInputError, ValueError, FloatingPointError):
+            got = None  # an unvalidated first batch (outside a stale range): no guess
+        if got is None:
+            return False
+        self._window = (layout, got[0], window_marks(layout, got[0]), got[1])
+        self._collected = None
+        self.speculation = "hit"
+        return True
+
+    def _inside(self, layout: BinLayout, levels: Sequence[Level], cells: list[BoolArray]) -> bool:
+        """Whether the collected rows hold every row of the marked cells."""
+        return _window_covers(self._window, self._collected, layout, levels, cells)
+
+    def _missed(self) -> None:
+        if self.speculation == "hit":
+            self.speculation = "miss"
+
+    def stop_speculating(self) -> None:
+        """Forget a window and its rows (a source can serve several calls)."""
+        self._window, self._collected, self.speculation = None, None, "off"
+
+    def _collecting_histogram(self, layout: BinLayout, kernel: Any) -> Histogram:
+        """The first counting pass (unweighted, compiled) that also collects the rows of
+        the window, in batch order, up to its capacity in all."""
+        assert self._window is not None
+        window, capacity = self._window[1], self._window[3]
+        summary = self.summary()
+        Part = tuple[np.ndarray, list[tuple[Any, BoolArray]] | None, int]
+
+        def task(batch: Batch) -> Part:
+            with limit_sort_threads(1):  # the batches are the parallel work
+                by_class, rows = kernel.collect_counts(
+                    batch.score, batch.is_positive, layout, window=window, capacity=len(batch)
+                )
+            assert rows is not None  # a batch's buffer holds all of its rows
+            return by_class, [rows], len(rows[1])
+
+        def combine(a: Part, b: Part) -> Part:
+            a[0][:] += b[0]
+            found = a[2] + b[2]
+            if a[1] is None or b[1] is None or found > capacity:
+                return a[0], None, found  # past the capacity: drop them all
+            a[1].extend(b[1])
+            return a[0], a[1], found
+
+        total = self.map_reduce(task, combine, pass_name="count")
+        if total is None:
+            by_class = np.zeros(2 * layout.n_bins, dtype=np.int64)
+            parts: list[tuple[Any, BoolArray]] | None = []
+        else:
+            by_class, parts = total[0], total[1]
+        if parts is None:
+            self.speculation = "overflow"
+            self._collected = None
+        elif parts:
+            self._collected = (
+                np.concatenate([p[0] for p in parts]),
+                np.concatenate([p[1] for p in parts]),
+            )
+        else:
+            self._collected = (np.zeros(0), np.zeros(0, dtype=bool))
+        return finish_histogram(
+            by_class, None, weighted=False, integer_weights=False, n_rows=summary.n_rows
+        )
 
     def batches(self, pass_name: str) -> Iterator[Batch]:
         """Every row, batch after batch, in a fixed order (``pass_name`` for progress)."""
@@ -335,6 +493,16 @@ class BatchSource:
         # pass's tables to the bit (tests/test_compiled.py) at about 60% of its CPU time
         # (2e7 Parquet rows: 0.045 s vs 0.076 s; decoding them takes 0.12-0.19 s).
         kernel = _compiled_kernel(summary.n_rows) if len(levels) == 1 and not n_extra else None
+        if self._window is not None and self.speculation != "overflow":
+            if len(levels) == 1 and kernel is not None and self._window[0] == layout:
+                return self._collecting_histogram(layout, kernel)
+            # A deeper level from the collected rows when its split bins lie inside the
+            # window (no weights: integer counts, the same in any order).
+            parent_rank = levels[1].parent_rank if len(levels) > 1 else None
+            if parent_rank is not None and self._inside(layout, levels[:1], [parent_rank >= 0]):
+                assert self._collected is not None
+                return histogram(*self._collected, None, layout, levels)
+            self._missed()
         Part = tuple[np.ndarray, np.ndarray | None, np.ndarray | None]
 
         def compiled(batch: Batch, kernel: Any) -> Part | None:
@@ -411,6 +579,12 @@ class BatchSource:
     ) -> Rows:
         """The refining pass: each batch's rows in the chosen cells, concatenated."""
         summary = self.summary()
+        if self._inside(layout, levels, chosen):
+            # The collected rows (in batch order) hold every row of the chosen cells.
+            assert self._collected is not None
+            return _rows_in_cells(*self._collected, None, layout, levels, chosen, ranges)
+        if self._window is not None:
+            self._missed()
 
         def task(batch: Batch) -> list[Rows]:
             return [
@@ -473,6 +647,26 @@ class BatchSource:
             weight,
             np.concatenate([p[3] for p in parts], axis=1) if parts else np.zeros((n_extra, 0)),
         )
+
+
+def _window_covers(
+    window: tuple[BinLayout, tuple[int, int], BoolArray, int] | None,
+    collected: tuple[Scores, BoolArray] | None,
+    layout: BinLayout,
+    levels: Sequence[Level],
+    cells: list[BoolArray],
+) -> bool:
+    """Whether rows collected in ``window`` hold every row of the marked cells
+    (``cells[l]`` over level l): each marked cell lies in a first-level bin of it."""
+    if window is None or collected is None or window[0] != layout:
+        return False
+    marks = window[2]
+    for level, marked in zip(levels, cells, strict=False):
+        ids = np.flatnonzero(marked)
+        bins = level.grid[ids] >> np.uint64(levels[0].shift - level.shift)
+        if not marks[bins.view(np.int64)].all():
+            return False
+    return True
 
 
 def ordered_map_reduce(

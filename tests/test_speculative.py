@@ -1,0 +1,363 @@
+"""Speculative refinement: the counting pass collects the rows of a guessed window.
+
+The answer never depends on the guess: when the chosen bins lie inside the window the
+rows come from the collected ones ("hit"), otherwise the engine reads them again
+("miss", "overflow"). Every test checks both that the wanted path really ran (the
+sweep's ``speculation``) and that the answer is the sort engine's, to the count.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import cutpoints as cp
+from cutpoints.engines import _compiled, _histogram
+from cutpoints.engines._histogram import BinnedCurve, HistogramEngine, Level, bin_layout
+from cutpoints.engines._source import ArraySource
+
+from .test_engines import (
+    CONSTRAINTS,
+    POOL,
+    TIES,
+    answer,
+    assert_rows_exact,
+    assert_rows_exact_sampled,
+    assert_same,
+)
+
+SPEC = {
+    # A sample of 64 rows: a small input is sampled, not read whole.
+    "bits=16": HistogramEngine(speculate=True, sample_rows=64),
+    "bits=8": HistogramEngine(bits=8, full_share=1.0, speculate=True, sample_rows=64),
+    "bits=8,deep": HistogramEngine(
+        bits=8, full_share=1.0, sort_rows=0, speculate=True, sample_rows=64
+    ),
+}
+
+
+@pytest.fixture
+def wide_windows(monkeypatch):
+    """Windows of any size (small inputs in few bins: a bin holds many of the rows)."""
+    monkeypatch.setattr(_histogram, "_MAX_CAPACITY_SHARE", 1.0)
+
+
+@pytest.fixture(params=["numpy", "compiled"])
+def counting_pass(request, monkeypatch):
+    """Both counting passes: numpy (the oracle) and the compiled kernel (warmed)."""
+    if request.param == "compiled":
+        if not _compiled.AVAILABLE:
+            pytest.skip("numba is not installed")
+        monkeypatch.setattr(_compiled, "_warm", True)  # use it on small inputs too
+    else:
+        monkeypatch.setattr(_histogram, "USE_COMPILED", False)
+    return request.param
+
+
+def sweep(engine, y, score, metric="f1", constraints=(), ties="highest"):
+    """The engine's partial sweep for the metric and constraints of ``find_cutpoint``."""
+    cut = cp.find_cutpoint(y, score, metric=metric, constraints=constraints, ties=ties)
+    return engine.sweep_for(
+        np.asarray(score, dtype=np.float64),
+        np.asarray(y, dtype=bool),
+        None,
+        objective=cut.metric,
+        constraints=cut.constraints,
+        maximize=cut.metric.greater_is_better,
+    )
+
+
+def same_answer(engine, y, score, **kwargs):
+    """The engine's Cutpoint equals the sort engine's (threshold, counts, ties, runners-up)."""
+    expected = answer(cp.find_cutpoint(y, score, engine="sort", **kwargs))
+    got = cp.find_cutpoint(y, score, engine=engine, **kwargs)
+    assert answer(got) == expected
+    return got
+
+
+def mixture(n, seed=0, prevalence=0.1):
+    """Probabilities of a scored mixture (as models give them)."""
+    rng = np.random.default_rng(seed)
+    y = rng.random(n) < prevalence
+    return y, 1.0 / (1.0 + np.exp(-(rng.normal(size=n) + 2.0 * y - 2.0)))
+
+
+# ---------------------------------------------------------------------- the paths
+def test_a_representative_sample_hits_and_reads_nothing_twice(counting_pass):
+    y, score = mixture(100_000)
+    engine = HistogramEngine(speculate=True, sample_rows=10_000)
+    for metric in ["f1", "youden", "precision", "cost(fp=1, fn=10)"]:
+        partial = sweep(engine, y, score, metric)
+        assert partial.speculation == "hit", metric
+        assert partial.n_refined_rows > 0
+        cut = same_answer(engine, y, score, metric=metric)
+        assert isinstance(cut.curve, BinnedCurve)
+        assert_rows_exact_sampled(cut.curve, score, y)
+
+
+def test_the_fallback_reads_the_rows_when_the_sample_misleads(counting_pass, wide_windows):
+    # The sampled rows are low scores with their positives on top and a few high
+    # negatives: their optimum is near 0.05. The other rows put it near 0.8.
+    rng = np.random.default_rng(1)
+    n = 5_000
+    score = rng.uniform(0.2, 0.9, n)
+    y = score > 0.8
+    sampled = _histogram.sample_index(n, 500)
+    score[sampled] = rng.uniform(0.0, 0.1, len(sampled))
+    y[sampled] = score[sampled] > 0.05
+    score[sampled[:20]] = rng.uniform(0.95, 1.0, 20)
+    y[sampled[:20]] = False
+    engine = HistogramEngine(speculate=True, sample_rows=500)
+    assert sweep(engine, y, score).speculation == "miss"
+    cut = same_answer(engine, y, score, metric="f1")
+    assert_rows_exact(cut.curve, score, y)
+
+
+def test_an_overflowing_window_falls_back(counting_pass):
+    # The sample sees few rows near its optimum at 0.5; the other rows crowd into that
+    # window: more than its buffer holds.
+    rng = np.random.default_rng(2)
+    n = 400_000
+    score = rng.uniform(0.4995, 0.5005, n)
+    y = rng.random(n) < 0.5
+    sampled = _histogram.sample_index(n, n // 20)
+    score[sampled] = rng.uniform(0.0, 1.0, len(sampled))
+    y[sampled] = score[sampled] > 0.5
+    engine = HistogramEngine(speculate=True, sample_rows=n // 20)
+    assert sweep(engine, y, score).speculation == "overflow"
+    same_answer(engine, y, score, metric="f1")
+    same_answer(engine, y, score, metric="youden")
+
+
+def test_deeper_levels_count_the_collected_rows(counting_pass, wide_windows):
+    y, score = mixture(20_000, seed=3)
+    engine = SPEC["bits=8,deep"]
+    partial = sweep(engine, y, score, "youden")
+    assert partial.n_levels >= 3 and partial.speculation == "hit"
+    cut = same_answer(engine, y, score, metric="youden")
+    assert_rows_exact(cut.curve, score, y)
+
+
+def test_speculation_is_off_where_it_does_not_apply():
+    y, score = mixture(3_000, seed=4)
+    engine = SPEC["bits=8"]
+    weight = np.arange(len(y)) % 3
+    cut = cp.find_cutpoint(y, score, metric="f1")
+    weighted = engine.sweep_for(
+        score, y, weight, objective=cut.metric, constraints=(), maximize=True
+    )
+    assert weighted.speculation == "off"  # weights keep the second pass
+    assert sweep(engine, y, score, "mcc").speculation == "off"  # no bounds: a full sort
+    assert sweep(HistogramEngine(speculate=False), y, score).speculation == "off"
+    # The default speculates from SPECULATE_ROWS rows only.
+    assert sweep(HistogramEngine(), y, score).speculation == "off"
+    assert HistogramEngine()._speculates(_histogram.SPECULATE_ROWS)
+
+
+# ---------------------------------------------------------------------- properties
+@st.composite
+def unweighted_problems(draw):
+    """50 to 3,000 rows, unweighted; sorted or sample-aligned orders mislead the sample
+    (``SPEC``'s 64 rows)."""
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    n = draw(st.integers(50, 3000))
+    y = rng.random(n) < draw(st.sampled_from([0.01, 0.1, 0.5]))
+    score = rng.normal(size=n) + 1.5 * y
+    kind = draw(st.sampled_from(["normal", "rounded", "pool", "one bin", "signed zeros"]))
+    if kind == "rounded":
+        score = np.round(score, 1)
+    elif kind == "pool":
+        score = rng.choice(POOL, n)
+    elif kind == "one bin":
+        score = 0.5 + score * 1e-12
+    elif kind == "signed zeros":
+        score = rng.choice([-0.0, 0.0, 1e-300, -1e-300, 1.0], n)
+    order = draw(st.sampled_from(["as drawn", "sorted", "sampled lowest"]))
+    if order == "sorted":
+        index = np.argsort(score, kind="stable")
+        y, score = y[index], score[index]
+    elif order == "sampled lowest":
+        # The lowest scores exactly where the sample reads: it sees only those.
+        index = np.argsort(score, kind="stable")
+        picked = _histogram.sample_index(n, 64)
+        mixed = np.empty(n, dtype=np.int64)
+        mixed[picked] = index[: len(picked)]
+        mixed[np.setdiff1d(np.arange(n), picked)] = index[len(picked) :]
+        y, score = y[mixed], score[mixed]
+    return y, score
+
+
+@settings(max_examples=120, deadline=None)
+@given(
+    problem=unweighted_problems(),
+    spec=st.sampled_from(["f1", "youden", "precision", "cost(fp=1, fn=10)", "accuracy"]),
+    constraints=st.lists(st.sampled_from(CONSTRAINTS), max_size=2, unique=True),
+    ties=st.sampled_from(TIES),
+    rule=st.sampled_from([">=", "<="]),
+)
+def test_speculative_answers_are_identical(problem, spec, constraints, ties, rule):
+    y, score = problem
+    kwargs = {"metric": spec, "constraints": constraints, "ties": ties, "rule": rule}
+    saved = _histogram._MAX_CAPACITY_SHARE
+    _histogram._MAX_CAPACITY_SHARE = 1.0  # windows of any size (see wide_windows)
+    try:
+        assert_same(y, score, engines=SPEC.values(), **kwargs)
+    finally:
+        _histogram._MAX_CAPACITY_SHARE = saved
+
+
+@settings(max_examples=60, deadline=None)
+@given(problem=unweighted_problems(), use_compiled=st.booleans())
+def test_collected_rows_are_those_of_the_window(problem, use_compiled):
+    """Both counting passes collect exactly the window's rows, in input order."""
+    y, score = problem
+    if use_compiled and not _compiled.AVAILABLE:
+        return
+    layout = bin_layout(float(score.min()), float(score.max()), 8)
+    level = Level(layout.shift, 0, None, np.arange(layout.n_bins, dtype=np.uint64))
+    bins = (_histogram._keys_of(score) - np.uint64(layout.base)) >> np.uint64(layout.shift)
+    low = int(bins.min()) + (int(np.ptp(bins)) // 3)
+    window = (low, low + layout.n_bins // 5)
+    marks = _histogram.window_marks(layout, window)
+    expected = np.flatnonzero(marks[bins.view(np.int64)])
+    saved = _compiled._warm, _histogram.USE_COMPILED
+    _compiled._warm, _histogram.USE_COMPILED = use_compiled, use_compiled
+    try:
+        hist, rows = _histogram.histogram_collecting(score, y, layout, level, window, len(y))
+        _, none = _histogram.histogram_collecting(
+            score, y, layout, level, window, max(0, len(expected) - 1)
+        )
+    finally:
+        _compiled._warm, _histogram.USE_COMPILED = saved
+    assert rows is not None
+    np.testing.assert_array_equal(rows[0], score[expected])
+    np.testing.assert_array_equal(rows[1], y[expected])
+    assert rows[0].dtype == score.dtype
+    plain = _histogram.histogram(score, y, None, layout, [level])
+    np.testing.assert_array_equal(hist.positive, plain.positive)
+    np.testing.assert_array_equal(hist.negative, plain.negative)
+    # One row more than the buffer holds: an overflow, never a silent truncation.
+    if len(expected):
+        assert none is None
+
+
+def test_a_source_refuses_a_window_it_cannot_serve():
+    y, score = mixture(100)
+    layout = bin_layout(float(score.min()), float(score.max()))
+    assert not ArraySource(score, y, np.ones(100)).speculate(layout, (0, 10), 100)
+    assert ArraySource(score, y).speculate(layout, (0, 10), 100)
+
+
+@pytest.mark.parametrize("bad", [{"speculate": 1}, {"sample_rows": 0}, {"sample_rows": 2.5}])
+def test_bad_parameters_name_the_argument(bad):
+    name = next(iter(bad))
+    with pytest.raises(cp.errors.InvalidParameterError, match=f"'{name}'"):
+        HistogramEngine(**bad)
+
+
+@pytest.mark.parametrize(("n", "rows"), [(10, 64), (1000, 64), (10**6, 1000), (10**6, 300)])
+def test_the_sample_is_spread_over_the_input(n, rows):
+    index = _histogram.sample_index(n, rows)
+    runs = min(256, rows)
+    assert len(index) == (n if n <= rows else rows // runs * runs)
+    assert np.all(np.diff(index) > 0) and index[0] == 0 and index[-1] < n
+    if n > rows:  # runs spread to the end: the last row read lies in the last 1/256
+        assert index[-1] >= n - n // 256 - rows
+
+
+# ---------------------------------------------------------------------- files
+def same_but_columns(cut, expected):
+    """The same answer, but for what only a scan records (column names, data hash)."""
+    drop = {"columns": None, "data": None}
+    return answer(cut) | drop == answer(expected) | drop
+
+
+def parquet(tmp_path, y, score, name="part", parts=4):
+    """The rows in ``parts`` Parquet files, in order."""
+    pa = pytest.importorskip("pyarrow")
+    pq = pytest.importorskip("pyarrow.parquet")
+    for k, rows in enumerate(np.array_split(np.arange(len(y)), parts)):
+        table = pa.table({"y": y[rows], "p": score[rows].astype(np.float32)})
+        pq.write_table(table, tmp_path / f"{name}-{k}.parquet", row_group_size=10_000)
+    return str(tmp_path / f"{name}-*.parquet")
+
+
+def scan_sweep(engine, pattern, metric="f1", progress=None):
+    """The engine's sweep of a scan (the first counting pass folds pass 0, as
+    ``find_cutpoint`` does), and the cut it gives."""
+    from cutpoints._scan import FileSource
+
+    spec = cp.scan(pattern, label="y", score="p", batch_size=10_000, progress=progress)
+    source = FileSource(spec)
+    source.fold_summary()
+    metric_object = cp.find_cutpoint([0, 1], [0.0, 1.0], metric=metric).metric
+    partial = engine.sweep_source(source, objective=metric_object, maximize=True)
+    cut = cp.find_cutpoint(
+        cp.scan(pattern, label="y", score="p", batch_size=10_000), metric=metric, engine=engine
+    )
+    return partial, cut, source
+
+
+@pytest.mark.parametrize("metric", ["f1", "youden"])
+def test_a_scan_hits_from_its_first_batch_and_skips_the_refining_pass(
+    tmp_path, monkeypatch, metric
+):
+    if not _compiled.AVAILABLE:
+        pytest.skip("numba is not installed")
+    monkeypatch.setattr(_compiled, "_warm", True)
+    y, score = mixture(200_000, seed=5)
+    pattern = parquet(tmp_path, y, score)
+    calls = []
+    engine = HistogramEngine(speculate=True)
+    partial, cut, source = scan_sweep(
+        engine, pattern, metric, progress=lambda name, *_: calls.append(name)
+    )
+    assert partial.speculation == "hit"
+    assert "refine" not in calls and "count" in calls  # one pass over the files
+    # Exactly the rows of the window, in input order.
+    layout, _, marks, _ = source._window
+    score32 = score.astype(np.float32)
+    keys = _histogram._keys_of(score32.astype(np.float64)) - np.uint64(layout.base)
+    inside = marks[(keys >> np.uint64(layout.shift)).view(np.int64)]
+    np.testing.assert_array_equal(source._collected[0], score32[inside])
+    np.testing.assert_array_equal(source._collected[1], y[inside])
+    # The same source in a later call that does not speculate keeps nothing of it.
+    again = HistogramEngine(speculate=False).sweep_source(
+        source, objective=cut.metric, maximize=True
+    )
+    assert again.speculation == "off" and source._collected is None
+    np.testing.assert_array_equal(again.tp, partial.tp)
+    expected = cp.find_cutpoint(y, score.astype(np.float32), metric=metric, engine="sort")
+    assert same_but_columns(cut, expected)
+
+
+def test_a_scan_whose_first_batch_misleads_reads_the_rows_again(tmp_path, monkeypatch):
+    if not _compiled.AVAILABLE:
+        pytest.skip("numba is not installed")
+    monkeypatch.setattr(_compiled, "_warm", True)
+    y, score = mixture(200_000, seed=6)
+    score[:10_000] **= 0.25  # the first batch: its optimum lies far above the others'
+    pattern = parquet(tmp_path, y, score)
+    calls = []
+    engine = HistogramEngine(speculate=True)
+    partial, cut, _ = scan_sweep(engine, pattern, progress=lambda name, *_: calls.append(name))
+    assert partial.speculation == "miss"
+    assert "refine" in calls
+    expected = cp.find_cutpoint(y, score.astype(np.float32), metric="f1", engine="sort")
+    assert same_but_columns(cut, expected)
+
+
+def test_a_scan_window_past_its_cap_holds_no_rows(tmp_path, monkeypatch):
+    if not _compiled.AVAILABLE:
+        pytest.skip("numba is not installed")
+    monkeypatch.setattr(_compiled, "_warm", True)
+    y, score = mixture(200_000, seed=7)
+    pattern = parquet(tmp_path, y, score)
+    # A cap on the rows held below what the window collects, above what is refined.
+    engine = HistogramEngine(speculate=True, max_rows=2_000)
+    partial, cut, _ = scan_sweep(engine, pattern)
+    assert partial.speculation == "overflow"
+    expected = cp.find_cutpoint(y, score.astype(np.float32), metric="f1", engine="sort")
+    assert same_but_columns(cut, expected)
