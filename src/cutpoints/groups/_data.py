@@ -83,7 +83,9 @@ def encode_groups(
             names = sorted(k.__name__ for k in kinds)
             msg = f"'{name}' must hold labels of one type (got {', '.join(names)})"
             raise InvalidInputError(msg)
-    if array.dtype.kind in "iub":
+    # uint64 labels past int64's range would wrap in the offset coding: np.unique below.
+    wraps = array.dtype == np.uint64 and array.size and int(array.max()) > _INT64_MAX
+    if array.dtype.kind in "iub" and not wraps:
         values = array.astype(np.int64, copy=False)
         low, present = _int_presence(values)
         if present is not None:
@@ -107,6 +109,8 @@ def encode_groups(
         raise InvalidInputError(msg) from None
     return tuple(_plain(v) for v in distinct_values), codes.astype(np.int64, copy=False)
 
+
+_INT64_MAX = int(np.iinfo(np.int64).max)
 
 #: Text labels from this many rows are coded by ``pandas.factorize`` when pandas is
 #: installed (a hash table, then a sort of the distinct labels only: at 1e6 rows about

@@ -227,7 +227,7 @@ class _Items:
     def _upper_hull(self) -> tuple[FloatArray, FloatArray]:
         w, v = self.w, self.v
         if len(w) > _COMPILED_HULL_MIN and _kernels.knapsack_worthwhile(len(w)):
-            self.vertices = _kernels.upper_hull(w, v)  # the same vertices, in one pass
+            self.vertices = _kernels.upper_hull(w, v)  # the same passes, compiled
             return np.diff(w[self.vertices]), np.diff(v[self.vertices])
         idx = np.arange(len(w), dtype=np.int64)
         # A point on or below the chord between its two neighbours is no hull vertex:

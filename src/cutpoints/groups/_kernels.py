@@ -289,19 +289,34 @@ def _int_scan(  # pragma: no cover - compiled
 
 
 def _upper_hull(w: Any, v: Any, out: Any) -> int:  # pragma: no cover - compiled
-    """The upper concave hull's vertices of points with ``w`` ascending, into ``out``
-    (a monotone chain); how many. A point on or below the chord between its
-    neighbours is dropped, by the comparison of :meth:`cutpoints.groups._joint._Items.hull`."""
-    k = 0
-    for i in range(len(w)):
-        while k >= 2:
-            left, mid = out[k - 2], out[k - 1]
-            if (v[mid] - v[left]) * (w[i] - w[left]) <= (v[i] - v[left]) * (w[mid] - w[left]):
-                k -= 1
-            else:
-                break
-        out[k] = i
-        k += 1
+    """The upper concave hull's vertices of points with ``w`` ascending, into ``out``;
+    how many. The numpy oracle's algorithm (:meth:`cutpoints.groups._joint._Items.hull`)
+    step for step: every point on or below the chord between its two neighbours in the
+    current chain is dropped at once, pass after pass, with the same float comparison,
+    so rounding decides near-collinear points the same way (a monotone chain tests
+    other triples and can keep another vertex)."""
+    n = len(w)
+    for i in range(n):
+        out[i] = i
+    k = n
+    keep = np.ones(n, dtype=np.bool_)
+    while k > 2:
+        dropped = False
+        for j in range(1, k - 1):
+            left, mid, right = out[j - 1], out[j], out[j + 1]
+            below = (v[mid] - v[left]) * (w[right] - w[left]) <= (v[right] - v[left]) * (
+                w[mid] - w[left]
+            )
+            keep[j] = not below
+            dropped = dropped or below
+        if not dropped:
+            break
+        m = 0
+        for j in range(k):
+            if j == 0 or j == k - 1 or keep[j]:
+                out[m] = out[j]
+                m += 1
+        k = m
     return k
 
 
@@ -461,6 +476,9 @@ def int_scan(values: IntArray, low: int, window: int) -> tuple[int, int, BoolArr
     >>> low, high, present.tolist()
     (3, 40, [True, False, True, False, True])
     """
+    if len(values) == 0:
+        msg = "'values' must hold at least one label to scan (got an empty array)"
+        raise InvalidParameterError(msg)
     global _warm
     kernel = _compile()["int_scan"]
     _warm = True
@@ -535,8 +553,8 @@ def knapsack_stage(
 
 def upper_hull(w: FloatArray, v: FloatArray) -> IntArray:
     """The indices of the upper concave hull's vertices of the points ``(w, v)``, ``w``
-    strictly ascending, compiled: one pass (the numpy oracle drops the points below
-    their neighbours' chord pass after pass).
+    strictly ascending, compiled: the numpy oracle's passes (each drops every point
+    below its neighbours' chord), without its temporaries.
 
     Examples
     --------
