@@ -111,6 +111,35 @@ def test_report_of_a_streamed_input_says_it_is_binned(folder, data, tmp_path):
     assert "Not exact here" in page  # streamed: named points between bins are flagged
 
 
+def test_value_flags_stream_a_glob_with_the_in_memory_answer(folder, data, tmp_path):
+    """``--value`` on a directory or glob goes through cp.scan(values=...), like the rest."""
+    y, p = data
+    amount = np.arange(len(y), dtype=np.float64) % 97
+    values = {"tp": amount, "fp": -20.0, "fn": -amount}
+    want = cp.find_cutpoint(y, p, metric="value", values=values, engine="sort")
+    for i, rows in enumerate(np.array_split(np.arange(len(y)), 3)):
+        part = folder / f"{i}.parquet"
+        pq.write_table(pq.read_table(part).append_column("amount", pa.array(amount[rows])), part)
+    flags = ("-m", "value", "--value", "tp=amount", "--value", "fp=-20", "--value", "fn=-amount")
+    for source in (folder, folder / "*.parquet"):
+        out = as_json(run("tune", source, "-l", "y", "-s", "p", *flags, "--json"))
+        assert out["threshold"] == want.threshold
+        assert out["counts"] == {"tp": want.tp, "fp": want.fp, "tn": want.tn, "fn": want.fn}
+    saved = tmp_path / "cut.json"
+    as_json(run("tune", folder / "*.parquet", "-l", "y", "-s", "p", *flags, "--save", saved,
+                "--json"))  # fmt: skip
+    loaded = cp.Cutpoint.load(saved)
+    assert loaded.threshold == want.threshold
+    assert loaded.columns == {"label": "y", "score": "p", "value.tp": "amount",
+                              "value.fp": "-20", "value.fn": "-amount"}  # fmt: skip
+    page_path = tmp_path / "v.html"
+    result = run("report", folder / "*.parquet", "-l", "y", "-s", "p", *flags, "-o", page_path,
+                 "--json")  # fmt: skip
+    assert as_json(result)["threshold"] == want.threshold
+    page = " ".join(page_path.read_text("utf-8").split())
+    assert "Value of the decisions" in page
+
+
 def test_small_files_are_still_read_whole(tmp_path, data, monkeypatch):
     y, p = data
     path = tmp_path / "s.parquet"

@@ -125,6 +125,19 @@ def test_tune_group_refuses_what_it_cannot_do(tmp_path, csv_file):
     assert result.exit_code != 0 and "nope" in result.output
 
 
+def test_group_refuses_a_directory_or_glob_by_name(tmp_path, data):
+    parts = tmp_path / "parts"
+    parts.mkdir()
+    pq.write_table(pa.table(data), parts / "0.parquet")
+    for source in (parts, parts / "*.parquet"):
+        for command in ("tune", "report"):
+            extra = ("-o", tmp_path / "r.html") if command == "report" else ()
+            result = run(command, source, "-l", "y", "-s", "p", "-g", "region", *extra)
+            assert result.exit_code == 1, result.output
+            assert "not a directory or a glob" in result.output
+            assert str(source) in result.output
+
+
 class Tables(HTMLParser):
     """Every <table> of a page: its id/class, the ids of the tables around it, its rows."""
 
@@ -477,7 +490,7 @@ def test_tune_group_bootstrap_counts_infeasible_resamples_per_group(tmp_path):
         boots = cp.bootstrap(y, p, groups=g, metric="recall", constraints="precision>=0.99",
                              n_resamples=50, random_state=0)  # fmt: skip
     assert 0 < boots["a"].n_infeasible < 50 and boots["b"].n_infeasible == 0
-    note = f"group a: {boots['a'].n_infeasible} of 50 resamples had no feasible threshold"
+    note = f"group a: {boots['a'].n_infeasible} of 50 resamples chose no threshold"
     assert note in " ".join(result.stdout.split())
     assert "group b:" not in result.stdout
     payload = json.loads(run(*args, "--json").stdout)

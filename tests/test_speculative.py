@@ -292,6 +292,15 @@ def scan_sweep(engine, pattern, metric="f1", progress=None):
     spec = cp.scan(pattern, label="y", score="p", batch_size=10_000, progress=progress)
     source = FileSource(spec)
     source.fold_summary()
+    # What the sweep collected, seen just before it frees it (the sweep keeps nothing).
+    real_stop = source.stop_speculating
+
+    def stop():
+        if source._collected is not None:
+            source.seen = (source._window, source._collected)
+        real_stop()
+
+    source.stop_speculating = stop
     metric_object = cp.find_cutpoint([0, 1], [0.0, 1.0], metric=metric).metric
     partial = engine.sweep_source(source, objective=metric_object, maximize=True)
     cut = cp.find_cutpoint(
@@ -317,12 +326,13 @@ def test_a_scan_hits_from_its_first_batch_and_skips_the_refining_pass(
     assert partial.speculation == "hit"
     assert "refine" not in calls and "count" in calls  # one pass over the files
     # Exactly the rows of the window, in input order.
-    layout, _, marks, _ = source._window
+    assert source._collected is None and source._window is None  # freed after the sweep
+    (layout, _, marks, _), collected = source.seen
     score32 = score.astype(np.float32)
     keys = _histogram._keys_of(score32.astype(np.float64)) - np.uint64(layout.base)
     inside = marks[(keys >> np.uint64(layout.shift)).view(np.int64)]
-    np.testing.assert_array_equal(source._collected[0], score32[inside])
-    np.testing.assert_array_equal(source._collected[1], y[inside])
+    np.testing.assert_array_equal(collected[0], score32[inside])
+    np.testing.assert_array_equal(collected[1], y[inside])
     # The same source in a later call that does not speculate keeps nothing of it.
     again = HistogramEngine(speculate=False).sweep_source(
         source, objective=cut.metric, maximize=True

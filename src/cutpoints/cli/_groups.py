@@ -245,6 +245,12 @@ def choose_groups(
     from ._io import numeric_column, read_input
 
     data = opts.data
+    if data.file != "-" and (any(c in data.file for c in "*?[") or Path(data.file).is_dir()):
+        msg = (
+            f"'--group' chooses the thresholds in memory and reads one file: give a file, "
+            f"not a directory or a glob (got {data.file!r}); concatenate the parts first"
+        )
+        raise CliError(msg)
     spec = None if values is None else values[1]
     names = [] if spec is None else column_names(spec)
     with status(f"reading {data.source}"):

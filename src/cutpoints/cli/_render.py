@@ -287,8 +287,9 @@ def _footnotes(notes: _Notes, n_infeasible: int, n_resamples: int) -> Text:
         lines.append("* the point lies outside its interval: the resampled values are skewed.")
     if n_infeasible:
         lines.append(
-            f"{n_infeasible:,} of {n_resamples:,} resamples had no feasible threshold "
-            "(left out of the intervals)."
+            f"{n_infeasible:,} of {n_resamples:,} resamples chose no threshold (none "
+            "feasible, the objective undefined, or one class drawn; left out of the "
+            "intervals)."
         )
     lines.append("In-bag (optimistic) estimates and BCa intervals: run with --json.")
     return Text("\n".join(lines), style="dim")
@@ -395,8 +396,8 @@ def group_bootstrap_renderables(
         "same intervals. resamples' optima: where each resample's own threshold falls."
     ]
     lines += [
-        f"group {group}: {k:,} of {n_resamples:,} resamples had no feasible threshold "
-        "(left out of its intervals)."
+        f"group {group}: {k:,} of {n_resamples:,} resamples chose no threshold (none "
+        "feasible, the objective undefined, or one class drawn; left out of its intervals)."
         for group, k in n_infeasible.items()
         if k
     ]

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -76,8 +76,13 @@ def _label_kind(file: str, label: str) -> str:
     return "f" if pa.types.is_floating(kind) else "U"
 
 
-def open_scan(data: DataOptions, progress: ProgressHook | None) -> Any:
-    """The :func:`cutpoints.scan` of the input that ``data`` names."""
+def open_scan(
+    data: DataOptions,
+    progress: ProgressHook | None,
+    values: Mapping[str, float | tuple[float, str]] | None = None,
+) -> Any:
+    """The :func:`cutpoints.scan` of the input that ``data`` names; ``values``: the
+    checked ``--value`` flags (outcome -> a number or ``(sign, column)``)."""
     from .._scan import scan
 
     pos_label: Any = None
@@ -97,7 +102,21 @@ def open_scan(data: DataOptions, progress: ProgressHook | None) -> Any:
         pos_label=pos_label,
         rule=data.rule,  # type: ignore[arg-type]
         progress=progress,
+        values=None if values is None else _scan_values(values),
     )
+
+
+def _scan_values(spec: Mapping[str, float | tuple[float, str]]) -> dict[str, Any]:
+    """``--value`` flags as :func:`cutpoints.scan` takes them: a number, or a column
+    name with a leading ``-`` when negated."""
+    out: dict[str, Any] = {}
+    for key, entry in spec.items():
+        if isinstance(entry, tuple):
+            sign, name = entry
+            out[key] = name if sign > 0 else f"-{name}"
+        else:
+            out[key] = entry
+    return out
 
 
 @contextlib.contextmanager

@@ -81,7 +81,7 @@ def tune_data(opts: TuneOptions, *, progress: bool = True) -> Tuned:
     return Tuned(data, cut, boot)
 
 
-def tune_values(opts: TuneOptions, spec: dict[str, Any]) -> Tuned:
+def tune_values(opts: TuneOptions, spec: dict[str, Any], *, progress: bool = True) -> Tuned:
     """:func:`tune_data` with per-row values (``--value``): the label, score, weight and
     value columns in one read; the cutpoint's curve carries the values.
 
@@ -91,6 +91,11 @@ def tune_values(opts: TuneOptions, spec: dict[str, Any]) -> Tuned:
     from ._io import numeric_column
 
     data = opts.data
+    if streamed(data.file):  # a directory, a glob or a big file: cp.scan(values=...)
+        objective, constraints = parse_selection(opts)
+        tuned = _tune_streamed(opts, objective, constraints, progress, spec)
+        cut = dataclasses.replace(tuned.cut, columns={**data.columns(), **recorded_columns(spec)})
+        return dataclasses.replace(tuned, cut=cut)
     with status(f"reading {data.source}"):
         read = read_input(data, dict.fromkeys(column_names(spec), "--value"))
         amounts = {
@@ -115,7 +120,11 @@ def tune_values(opts: TuneOptions, spec: dict[str, Any]) -> Tuned:
 
 
 def _tune_streamed(
-    opts: TuneOptions, objective: BoundMetric, constraints: list[Constraint], progress: bool
+    opts: TuneOptions,
+    objective: BoundMetric,
+    constraints: list[Constraint],
+    progress: bool,
+    values: dict[str, Any] | None = None,
 ) -> Tuned:
     """:func:`tune_data` for a streamed input: ``find_cutpoint`` (and ``bootstrap``) on
     its :func:`cutpoints.scan`, a few passes over the files, memory bounded."""
@@ -123,7 +132,7 @@ def _tune_streamed(
     from .._api import find_cutpoint
 
     with scan_progress(progress) as hook:
-        source = open_scan(opts.data, hook)
+        source = open_scan(opts.data, hook, values)
         cut = find_cutpoint(
             source,
             metric=objective,

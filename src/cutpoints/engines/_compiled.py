@@ -982,8 +982,8 @@ def collect_counts(
     """:func:`layout_counts` without weights that also collects the rows of a window.
 
     The speculative refinement of the histogram engine: in the same loop as the count,
-    the index of every row whose bin lies in the window (bins ``window[0]`` to
-    ``window[1]``, and the top bin) is written to a buffer, so that the rows of the bins
+    the score and label of every row whose bin lies in the window (bins ``window[0]``
+    to ``window[1]``, and the top bin) are written to buffers, so that the rows of the bins
     chosen afterwards need no second pass when they lie inside the window.
 
     Parameters

@@ -1159,8 +1159,9 @@ class HistogramEngine:
         from a sample of ``sample_rows`` rows (a stream's first batch; widened), collect the rows
         of those bins during the counting pass, and refine from them when the real
         choice lies inside (else read the rows again: the answer is the same either
-        way). None: from :data:`SPECULATE_ROWS` (33,554,432) rows; True: always;
-        False: never.
+        way). None: from :data:`SPECULATE_ROWS` (33,554,432) rows; True: whenever
+        it can (unweighted rows without value columns; a streamed source only where
+        the compiled counting kernel runs); False: never.
     sample_rows : int, default=262,144
         The size of that sample (runs of consecutive rows spread over the input).
     """
@@ -1425,8 +1426,10 @@ class HistogramEngine:
         if in_memory and n_kept > self.full_share * n:
             assert isinstance(source, ArraySource)
             source._missed()  # the collected rows (if any) do not serve a full sort
+            outcome = source.speculation
+            source.stop_speculating()  # free the collected rows before the full sort
             full = self._full_of(source, n_values if gains_known else None)
-            return replace(full, speculation=source.speculation)
+            return replace(full, speculation=outcome)
         if not in_memory and n_kept > cap:
             what = "the curve" if objective is None else f"metric {objective.name!r}"
             why = (
@@ -1442,6 +1445,9 @@ class HistogramEngine:
             )
             raise InvalidInputError(msg)
         sub, sub_extra, n_sorted = _sorted_rows(source, layout, levels, blocks, keep, n_values)
+        outcome = getattr(source, "speculation", "off")
+        if stop is not None:
+            stop()  # free the collected rows: a cp.scan keeps its source between calls
         thresholds, tp, fp, observed, row_block, sums = _splice(blocks, keep, sub, sub_extra)
         # The bottom block's lower edge is the lowest score itself: an observed value.
         observed[-1] = True
@@ -1457,7 +1463,7 @@ class HistogramEngine:
             n_refined_rows=n_sorted,
             n_levels=len(levels),
             extra=sums if value_column is not None else None,
-            speculation=getattr(source, "speculation", "off"),
+            speculation=outcome,
         )
 
     @staticmethod

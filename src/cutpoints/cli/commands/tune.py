@@ -181,9 +181,9 @@ def tune(
     on their own, N times, seeded as without groups; a second table gives per group the
     interval of its threshold and of the objective (at its threshold, and out of bag),
     and --json gives each group's whole bootstrap summary. The report has no place for
-    per-group intervals. Not with --mode joint (thresholds chosen together are not
-    resampled) nor with --value yet. --reject cannot be combined with --group: there is
-    no per-group reject band.
+    per-group intervals. With --value, each resample re-sums its group's values. Not
+    with --mode joint (thresholds chosen together are not resampled). --reject cannot be
+    combined with --group: there is no per-group reject band.
     """
     band = BandOptions(reject, coverage, abstain_rate, max_abstained, abstain_cost)  # type: ignore[arg-type]
     opts = TuneOptions(
