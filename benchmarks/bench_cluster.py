@@ -11,7 +11,8 @@ Parquet in a temporary folder (5% positives drawn from the score), each contende
 the same files:
 
 - cutpoints: ``find_cutpoint(cp.scan(df, label="y", score="p"), metric="f1")`` -- SQL
-  aggregations only (pass 0, one or more counting passes, one refining pass);
+  aggregations only (one or more counting passes, one refining pass; pass 0 is folded
+  into the first counting pass, as the DataFrame is a plain Parquet read);
 - the exact SQL a user writes today: ``GROUP BY`` score, window cumulative sums of
   positives and negatives, the best F1 (same answer: the threshold is checked);
 - MLlib's ``BinaryClassificationMetrics`` with ``numBins=0`` (its exact curve), timed on
@@ -214,17 +215,19 @@ def markdown(spark_rows: list[dict[str, Any]], dask_rows: list[dict[str, Any]]) 
         )
     lines += [
         "",
-        "Where the time goes: cutpoints reads the data three times on either engine (pass 0 "
-        "for the score range and class totals, one counting pass, the refining pass), the "
-        "SQL query once plus a sort of every distinct score in one partition (its window "
-        "has no partition key). On Spark, at 1e7 rows, the counting pass is about half of "
-        "cutpoints' time (the score's key rebuilt from its bits with `log2`/`pow`, one "
-        "column per step, then a `groupBy` on one long), the refining pass a third "
-        "(262,000 distinct scores of 138 bins come back, grouped by score), pass 0 the "
-        "rest; the timed run is the first on its DataFrame, and a repeated one took half "
-        "its time (Spark compiles each query with the bins' constants in it, then the JVM "
-        "warms that code up). MLlib above 1e7 rows is skipped unless `--mllib-big` (109 s "
-        "at 1e7; it sorts every distinct score). On Dask each pass is one task per worker "
+        "Where the time goes: on Spark cutpoints reads the data twice here (a plain "
+        "Parquet read: the score range comes from the files' statistics and the first "
+        "counting pass also checks every row and finds the class totals; any other "
+        "DataFrame adds pass 0), the SQL query once plus a sort of every distinct score "
+        "in one partition (its window has no partition key). The counting pass builds "
+        "the score's key from its bits with a chain of binade comparisons (no "
+        "`log2`/`pow`), then a `groupBy` on one long; the refining pass brings back the "
+        "distinct scores of the chosen bins (262,000 at 1e7 rows), grouped by score. The "
+        "timed run is the first on its DataFrame (Spark compiles each query with the "
+        "bins' constants in it, then the JVM warms that code up; a repeated run takes "
+        "less). MLlib above 1e7 rows is skipped unless `--mllib-big` (109 s "
+        "at 1e7; it sorts every distinct score). On Dask each pass (three: pass 0, "
+        "counting, refining) is one task per worker "
         "over the chunks it holds (the first counting pass with the compiled kernel, "
         "deeper ones and the refining pass on the rows of the split or chosen bins only), "
         "plus one scheduling "

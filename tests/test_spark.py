@@ -123,6 +123,89 @@ def test_keys_from_double_arithmetic_are_the_float_bits(spark):
     np.testing.assert_array_equal(np.array(got, dtype=np.int64), want)
 
 
+@pytest.mark.parametrize("window", [(0, -63), (1023, 960), (-1000, -1063), (-1030, -1040), (3, 3)])
+def test_key_chain_is_exact_for_every_double(spark, window):
+    """The key from a chain of binade comparisons (pass 0's range) equals the bits for
+    every double, inside the chain's binades or not (zeros, subnormals, rows outside
+    the range: the exact slow expression)."""
+    from cutpoints.engines._cluster import source_for
+    from cutpoints.engines._histogram import _keys_of
+
+    powers = 2.0 ** np.arange(-1074.0, 1024.0)
+    rng = np.random.default_rng(6)
+    wide = rng.standard_normal(400) * 10.0 ** rng.integers(-300, 300, 400)
+    near = [np.nextafter(powers, 0), np.nextafter(powers, np.inf)]
+    values = np.concatenate([[0.0, -0.0, 5e-324, np.finfo(np.float64).max], powers, *near, wide])
+    values = np.concatenate([values, -values])
+    df = spark.createDataFrame(pd.DataFrame({"p": values, "y": np.arange(len(values)) % 2}))
+    source = source_for(df, label="y", score="p")
+    keyed, key = source._keyed(df, window)
+    got = np.array([r["k"] for r in keyed.select(key.alias("k")).collect()], dtype=np.int64)
+    np.testing.assert_array_equal(got, (_keys_of(values) ^ np.uint64(1 << 63)).view(np.int64))
+
+
+def parquet_frame(spark, path, y, score):
+    """A Spark DataFrame read from a Parquet file (pyarrow writes its statistics)."""
+    pd.DataFrame({"y": y, "p": score}).to_parquet(path)
+    return spark.read.parquet(str(path))
+
+
+@pytest.mark.parametrize("rule", [">=", "<="])
+def test_parquet_statistics_fold_pass_0_into_the_counting_pass(spark, tmp_path, rule):
+    """A plain Parquet read: the summary comes from the footers (no pass 0), the first
+    counting pass confirms it (exact range, class totals); same answer as in memory."""
+    rng = np.random.default_rng(7)
+    n = 4000
+    score = np.round(rng.random(n), 3).astype(np.float32).astype(np.float64)
+    score[:2] = [0.0, 1.0]
+    y = (rng.random(n) < score**2).astype(np.int64)
+    df = parquet_frame(spark, tmp_path / "scores.parquet", y, score)
+    data = cp.scan(df, label="y", score="p", rule=rule)
+    provisional = data.cluster.summary()
+    assert provisional.n_positive is None  # not counted: the statistics' summary
+    assert (provisional.n_rows, provisional.low, provisional.high) == (
+        (n, 0.0, 1.0) if rule == ">=" else (n, -1.0, 0.0)
+    )
+    got = cp.find_cutpoint(data, metric="f1")
+    assert_same_cut(got, cp.find_cutpoint(y, score, metric="f1", rule=rule))
+    confirmed = data.cluster.summary()  # completed by the first counting pass
+    assert (confirmed.n_positive, confirmed.n_negative) == (y.sum(), n - y.sum())
+    # A filtered DataFrame is not a plain read: pass 0 runs as before.
+    where = cp.scan(df.where("p > 0.5"), label="y", score="p", rule=rule)
+    assert where.cluster.summary().n_positive == y[score > 0.5].sum()
+
+
+@pytest.mark.parametrize("wrong", ["narrower", "wider"])
+def test_wrong_statistics_fall_back_to_the_exact_answer(spark, tmp_path, wrong):
+    """Statistics that do not hold (a range narrower than the rows: pass 0 runs after
+    all; wider: the driver counts again on the exact range) give the same answer."""
+    from dataclasses import replace
+
+    rng = np.random.default_rng(8)
+    n = 3000
+    score = np.round(rng.normal(size=n), 2)
+    y = (rng.random(n) < 1 / (1 + np.exp(-2 * score))).astype(np.int64)
+    df = parquet_frame(spark, tmp_path / "scores.parquet", y, score)
+    data = cp.scan(df, label="y", score="p")
+    provisional = data.cluster.summary()
+    step = 0.5 if wrong == "narrower" else -0.5
+    data.cluster._summary = replace(provisional, low=provisional.low + step)
+    got = cp.find_cutpoint(data, metric="f1")
+    assert_same_cut(got, cp.find_cutpoint(y, score, metric="f1"))
+    assert data.cluster.summary().low == score.min()
+    # A NaN score (left out of the statistics): the first counting pass finds it, and
+    # pass 0 names it.
+    pa = pytest.importorskip("pyarrow")
+    import pyarrow.parquet as pq
+
+    score[5] = np.nan
+    pq.write_table(pa.table({"y": y, "p": score}), tmp_path / "nan.parquet")
+    bad = cp.scan(spark.read.parquet(str(tmp_path / "nan.parquet")), label="y", score="p")
+    assert bad.cluster.summary().n_positive is None  # the statistics' summary
+    with pytest.raises(InvalidInputError, match=r"'p' must be finite \(1 NaN"):
+        cp.find_cutpoint(bad, metric="f1")
+
+
 def test_bad_input_names_the_column(spark):
     rows = [(0, 0.1, "a"), (1, float("nan"), "b"), (1, None, "c"), (1, 0.3, "d"), (2, 0.2, "e")]
     df = spark.createDataFrame(rows, "y long, risk double, name string")

@@ -6,10 +6,12 @@ slow or not allowed:
 
 pass 0
     ``groupBy(label)``: rows, weight totals, score range, bad values (a handful of rows
-    back);
+    back); skipped for a plain read of Parquet files with statistics, whose first
+    counting pass checks the rows instead (:meth:`SparkSource.summary`);
 counting passes
     the score's order-preserving key from its bits (rebuilt with exact double
-    arithmetic: the same key the in-memory engine computes with numpy), the cell
+    arithmetic, a chain of binade comparisons: the same key the in-memory engine
+    computes with numpy), the cell
     ``(key - base) >> shift`` with integer arithmetic that cannot overflow, then
     ``groupBy(cell, is_positive)`` with row counts and weight sums: at most 2 x 65,536
     rows back;
@@ -40,17 +42,22 @@ import numpy as np
 
 from .._scan import value_names
 from .._values import _FLAGGED, _POSITIVE_CLASS, column_names
-from ..errors import InvalidInputError
+from ..errors import CutpointsError, InvalidInputError
 from ._cluster import PartFacts, check_columns, merge_facts, summarize
 from ._histogram import BinLayout, Histogram, Level, finish_histogram
-from ._source import BoolArray, ExtraRows, Ranges, Rows, SourceSummary
+from ._source import BoolArray, ExtraRows, Ranges, Rows, SourceSummary, StaleSummary
 
 __all__ = ["SparkSource"]
 
 _TWO_52 = float(1 << 52)
 _MIN_NORMAL = 2.0**-1022  # the smallest normal double
+_MAX_DOUBLE = float(np.finfo(np.float64).max)
 _PREFIX = "__cutpoints_"  # the names of the key's intermediate columns
 _MAX_RUNS = 16  # contiguous key runs expressed as range predicates; more use isin
+# Binades of |score| a chain of comparisons covers (see SparkSource._keyed): float32
+# probabilities need 25, float64 ones in [1e-9, 1] 31; more take the log2 path. (64
+# made the folded counting pass's generated method too big for the JIT: 5x slower.)
+_MAX_CHAIN = 32
 
 
 class SparkSource:
@@ -107,6 +114,12 @@ class SparkSource:
         self.pos_label = pos_label
         self.rule = rule
         self._summary: SourceSummary | None = None
+        # the smallest nonzero |score| (pass 0), for the key's chain; None: not known
+        self._smallest: float | None = 0.0
+        # Pass 0 folded into the first counting pass (see summary()): where allowed, and
+        # whether the current summary is the provisional one of file statistics.
+        self._fold = weight is None and values is None and pos_label is None
+        self._folding = False
 
     def __repr__(self) -> str:
         return (
@@ -124,49 +137,94 @@ class SparkSource:
             s = -s
         return F.when(s == 0.0, F.lit(0.0)).otherwise(s)  # -0.0 and +0.0 share a key
 
-    def _keyed(self, frame: Any) -> tuple[Any, Any]:
+    def _keyed(
+        self, frame: Any, binades: tuple[int, int] | None = None, *, unchecked: bool = False
+    ) -> tuple[Any, Any]:
         """``frame`` with the score's order-preserving key minus 2**63 (a signed long,
         same order), and that key's column.
 
         For ``x >= 0`` that is the float's bits; for ``x < 0``, ``-1 - bits(|x|)``. The
         bits of ``|x|`` come from exact double arithmetic, no reflection (measured 2x
-        faster than ``java_method('java.lang.Double', 'doubleToRawLongBits', x)``):
-        a normal ``a`` in ``[2**e, 2**(e + 1))`` has bits ``(e + 1023) << 52 | m`` with
-        ``m = (a / 2**e - 1) * 2**52`` -- a division by a power of two, a subtraction
-        exact by Sterbenz's lemma, a scaling, all exact; ``e`` is ``floor(log2(a))``
-        corrected by one step against ``pow(2, e)``, which Java computes exactly. A
-        subnormal's bits are ``a * 2**1074`` (in two exact scalings).
+        faster than ``java_method('java.lang.Double', 'doubleToRawLongBits', x)``).
 
-        Each step is its own column: written as one expression, ``log2`` and ``pow``
-        ran several times a row (Spark does not share them across ``CASE`` branches),
+        With ``binades=(top, bottom)`` (every nonzero ``|x|`` lies in
+        ``[2**bottom, 2**(top + 1))``, from pass 0: :meth:`_binades`), a chain of
+        comparisons finds the binade ``e`` of ``a = |x|``, from the top (where
+        probabilities crowd), and the bits are ``(e + 1022) << 52`` plus
+        ``a * 2**(52 - e)``: an integer in ``[2**52, 2**53)``, exact (a scaling by a power
+        of two). A subnormal's bits (and zero's) are ``a * 2**1074``, in two exact
+        scalings. No ``log2`` or ``pow`` at all: Spark computes those with
+        ``StrictMath``, the largest cost of the counting pass before.
+
+        Without it (a range over more than :data:`_MAX_CHAIN` binades), each step is a
+        column of its own: a normal ``a`` in ``[2**e, 2**(e + 1))`` has bits
+        ``(e + 1023) << 52 | m`` with ``m = (a / 2**e - 1) * 2**52`` -- a division by a
+        power of two, a subtraction exact by Sterbenz's lemma, a scaling, all exact;
+        ``e`` is ``floor(log2(a))`` corrected by one step against ``pow(2, e)``, which
+        Java computes exactly. Written as one expression, ``log2`` and ``pow`` ran
+        several times a row (Spark does not share them across ``CASE`` branches),
         measured 2-4x slower at 1e7 rows. (Finding ``e`` with a tree of comparisons
-        against powers of two was slower still: the generated method grows past what
-        the JVM compiles.)
+        over every binade was slower still: the generated method grows past what the
+        JVM compiles.)
+
+        ``unchecked``: rows pass 0 has not checked yet (a folded pass 0) may hold NaN or
+        infinite scores, whose key would raise in Spark's ANSI mode; they get key 0
+        (and the caller refuses them).
         """
         from pyspark.sql import functions as F
 
-        x, a, e0, e, bits = (F.col(f"{_PREFIX}{name}") for name in ("x", "a", "e0", "e", "bits"))
-        two = F.lit(2.0)
+        x, a = F.col(f"{_PREFIX}x"), F.col(f"{_PREFIX}a")
         frame = frame.withColumn(f"{_PREFIX}x", self._engine_score())
-        frame = frame.withColumn(f"{_PREFIX}a", F.abs(x))
-        # off by at most one near powers of two: corrected in the next step
-        frame = frame.withColumn(f"{_PREFIX}e0", F.floor(F.log2(a)))
-        exponent = (
-            F.when(F.pow(two, e0) > a, e0 - 1).when(F.pow(two, e0 + 1) <= a, e0 + 1).otherwise(e0)
-        )
-        frame = frame.withColumn(f"{_PREFIX}e", exponent)
-        mantissa = ((a / F.pow(two, e) - 1.0) * F.lit(_TWO_52)).cast("long")
-        normal = (e + 1023).cast("long") * F.lit(1 << 52) + mantissa
-        subnormal = (a * F.lit(2.0**1000) * F.lit(2.0**74)).cast("long")
-        frame = frame.withColumn(
-            f"{_PREFIX}bits",
-            F.when(a == 0.0, F.lit(0).cast("long"))
-            .when(a < F.lit(_MIN_NORMAL), subnormal)
-            .otherwise(normal),
-        )
+        magnitude = F.abs(x)
+        if unchecked:  # NaN compares above every number in Spark
+            magnitude = F.when(magnitude <= F.lit(_MAX_DOUBLE), magnitude).otherwise(F.lit(0.0))
+        frame = frame.withColumn(f"{_PREFIX}a", magnitude)
+        subnormal = (a * F.lit(2.0**1000) * F.lit(2.0**74)).cast("long")  # 0 for 0.0
+        if binades is not None:
+            top, bottom = binades
+            # Outside the chain: zero, subnormals, and (only if the rows changed since
+            # pass 0) any other double, exact still (one slow expression, not reached).
+            low = max(bottom, -1022)
+            outside = (a < F.lit(2.0**low)) & (a >= F.lit(_MIN_NORMAL))
+            if top < 1023:
+                outside = (a >= F.lit(2.0 ** max(top + 1, -1022))) | outside
+            # the slow expression once in the code (each copy adds to the generated method)
+            chain = F.when(outside, _bits_of_normal(a))
+            for e in range(top, low - 1, -1):
+                scaled = a * F.lit(2.0 ** min(52 - e, 1000))
+                if 52 - e > 1000:  # 2**(52 - e) overflows a double: scale in two steps
+                    scaled = scaled * F.lit(2.0 ** (52 - e - 1000))
+                bits_e = F.lit((e + 1022) << 52) + scaled.cast("long")
+                chain = chain.when(a >= F.lit(2.0**e), bits_e)
+            bits = chain.otherwise(subnormal)
+        else:
+            e0, exponent = F.col(f"{_PREFIX}e0"), F.col(f"{_PREFIX}e")
+            # off by at most one near powers of two: corrected in the next step
+            frame = frame.withColumn(f"{_PREFIX}e0", F.floor(F.log2(a)))
+            frame = frame.withColumn(f"{_PREFIX}e", _corrected(a, e0))
+            bits = F.when(a < F.lit(_MIN_NORMAL), subnormal).otherwise(_normal_bits(a, exponent))
+        frame = frame.withColumn(f"{_PREFIX}bits", bits)
+        bits = F.col(f"{_PREFIX}bits")
         # Negative floats: every bit but the sign flipped (reverses their order).
         key = F.when(x < 0.0, F.lit(-1).cast("long") - bits).otherwise(bits)
         return frame, key
+
+    def _binades(self) -> tuple[int, int] | None:
+        """The binades ``(top, bottom)`` of the nonzero ``|x|`` (pass 0's range), for
+        :meth:`_keyed`'s chain; None when they are more than :data:`_MAX_CHAIN`. With
+        the smallest ``|x|`` not known (statistics whose range holds zero), the top
+        :data:`_MAX_CHAIN` binades: rows below take the slow exact expression."""
+        summary = self.summary()
+        biggest = max(abs(summary.low), abs(summary.high))
+        smallest = self._smallest
+        if smallest is None and biggest > 0.0:  # not known: the top binades
+            top = int(np.frexp(biggest)[1]) - 1
+            return (top, top - _MAX_CHAIN + 1)
+        if smallest is None or not (biggest > 0.0 and 0.0 < smallest <= biggest):
+            return (-1022, -1022) if biggest == 0.0 else None  # only zeros: no chain needed
+        top = int(np.frexp(biggest)[1]) - 1
+        bottom = max(int(np.frexp(smallest)[1]) - 1, -1022)
+        return (top, bottom) if top - bottom < _MAX_CHAIN else None
 
     def _cell(self, key: Any, layout: BinLayout, shift: int) -> Any:
         """``(key - base) >> shift`` without overflowing a long (Spark's ANSI mode raises)."""
@@ -193,9 +251,25 @@ class SparkSource:
 
     # -- the Source protocol
     def summary(self) -> SourceSummary:
-        """Pass 0 (cached): one ``groupBy(label)`` with counts, sums, range and checks."""
+        """Pass 0 (cached): one ``groupBy(label)`` with counts, sums, range and checks.
+
+        A DataFrame that is a plain read of Parquet files with statistics (unweighted,
+        no values, labels 0/1 or boolean, no ``pos_label``) skips it: the summary comes
+        from the files' footers (:meth:`_summary_from_statistics`), and the first
+        counting pass checks every row and finds the exact range and class totals in
+        the same query (:meth:`_folded_histogram`).
+        """
         if self._summary is not None:
             return self._summary
+        if self._fold:
+            self._fold = False  # once: a stale guess falls back to pass 0 for good
+            provisional = self._summary_from_statistics()
+            if provisional is not None:
+                self._summary, self._folding = provisional, True
+                # the smallest nonzero |score|, if the range does not hold zero
+                low, high = provisional.low, provisional.high
+                self._smallest = low if low > 0 else -high if high < 0 else None
+                return provisional
         from pyspark.sql import functions as F
 
         s = self._engine_score()
@@ -204,6 +278,7 @@ class SparkSource:
             F.count(F.lit(1)).alias("n"),
             F.min(F.when(~F.isnan(raw), s)).alias("low"),
             F.max(F.when(~F.isnan(raw), s)).alias("high"),
+            F.min(F.when(~F.isnan(raw) & (s != 0.0), F.abs(s))).alias("tiny"),
             F.sum(F.when(F.isnan(raw), 1).otherwise(0)).alias("n_nan"),
             F.sum(F.when(F.abs(raw) == float("inf"), 1).otherwise(0)).alias("n_inf"),
             F.sum(F.when(raw.isNull(), 1).otherwise(0)).alias("n_missing"),
@@ -228,6 +303,8 @@ class SparkSource:
         found = groups.limit(_LABELS_BACK).collect()
         facts = PartFacts()
         n_bad_values = [0] * len(names)
+        tiny = [float(row["tiny"]) for row in found if row["tiny"] is not None]
+        self._smallest = min(tiny, default=0.0)
         for row in found:
             for i in range(len(names)):
                 n_bad_values[i] += int(row[f"v{i}"] or 0)
@@ -345,12 +422,96 @@ class SparkSource:
         out[-1] = found["gain_down"]
         return out
 
+    def _summary_from_statistics(self) -> SourceSummary | None:
+        """The provisional summary of a plain Parquet read, from the files' statistics
+        (as :meth:`cutpoints._scan.FileSource.fold_summary` reads them), or None."""
+        paths = _parquet_files(self.frame)
+        if paths is None:
+            return None
+        from .._scan import scan
+
+        try:
+            rule = "<=" if self.rule == "<=" else ">="
+            files = scan(paths, label=self.label, score=self.score, rule=rule)  # type: ignore[arg-type]
+            found = files.source()._summary_from_statistics()
+        except (CutpointsError, OSError):
+            return None
+        return found if isinstance(found, SourceSummary) else None
+
+    def _folded_histogram(self, layout: BinLayout, levels: Sequence[Level]) -> Histogram:
+        """The first counting pass on the statistics' layout, with pass 0's checks.
+
+        Each group also brings back its score range, smallest nonzero ``|score|`` and
+        its rows' bad values (scores outside the statistics' range, null, NaN or
+        infinite; labels other than 0 and 1). Anything unexpected drops the
+        provisional summary and raises :class:`StaleSummary`: the driver then asks for
+        :meth:`summary` again, a real pass 0 (which names the problem), and counts
+        again; so does a range narrower than the statistics said.
+        """
+        from pyspark.sql import functions as F
+
+        provisional = self.summary()
+        frame, key = self._keyed(self.frame, self._binades(), unchecked=True)
+        x = F.col(f"{_PREFIX}x")
+        raw = F.col(self.score).cast("double")
+        label = F.col(self.label)
+        bad_label = label.isNull()
+        if provisional.positive_label is not True:
+            bad_label = bad_label | ~label.isin(0, 1)
+        inside = (
+            ~bad_label & (x >= F.lit(provisional.low)) & (x <= F.lit(provisional.high))
+        )  # false for null, NaN and infinite scores (outside the finite range)
+        positive = label == F.lit(provisional.positive_label)
+        signed = self._cell(key, layout, levels[-1].shift).bitwiseXOR(-positive.cast("long"))
+        found = _collect(
+            frame.groupBy(F.when(inside, signed).alias("g")).agg(
+                F.count(F.lit(1)).alias("n"),
+                F.min(x).alias("low"),
+                F.max(x).alias("high"),
+                F.min(F.when(x != 0.0, F.abs(x))).alias("tiny"),
+                # NaN compares above every number in Spark: outside; null: ~inside is null
+                F.count(F.when(~inside | raw.isNull(), 1)).alias("bad"),
+            )
+        )
+        n = np.asarray(found["n"], dtype=np.int64)
+        if found["bad"].any() or int(n.sum()) != provisional.n_rows:
+            self._summary = None  # the next summary() is a real pass 0
+            raise StaleSummary
+        raw_g = np.asarray(found["g"], dtype=np.int64)
+        pos = raw_g < 0
+        facts = PartFacts(
+            n_rows=int(n.sum()),
+            low=float(np.min(found["low"])),
+            high=float(np.max(found["high"])),
+        )
+        n_pos = int(n[pos].sum())
+        one, zero = (True, False) if provisional.positive_label is True else (1, 0)
+        facts.labels = {v: (k, k) for v, k in ((one, n_pos), (zero, facts.n_rows - n_pos)) if k}
+        facts.label_sample = list(facts.labels)
+        tiny = np.asarray(found["tiny"], dtype=np.float64)
+        self._smallest = float(tiny[tiny > 0].min()) if (tiny > 0).any() else 0.0
+        # In the engine's terms already (negated for "<="): summarize as such.
+        self._summary = summarize(
+            facts,
+            label=self.label,
+            score=self.score,
+            weight=None,
+            pos_label=None,
+            label_dtype=self._label_dtype,
+            integer_weights=False,
+            integer_scores=self._integer_scores,
+        )
+        return self._counted(found, levels[-1], self._summary)
+
     def histogram(self, layout: BinLayout, levels: Sequence[Level]) -> Histogram:
         """A counting pass: ``groupBy(cell, is_positive)`` over the rows of the last level."""
         from pyspark.sql import functions as F
 
+        if self._folding:
+            self._folding = False
+            return self._folded_histogram(layout, levels)
         summary = self.summary()
-        frame, key = self._keyed(self.frame)
+        frame, key = self._keyed(self.frame, self._binades())
         level = levels[-1]
         if len(levels) > 1:
             # Rows of the split parents only: their key prefix at the parent level.
@@ -371,6 +532,13 @@ class SparkSource:
             aggs += self._value_sums()
         # at most 2 rows per cell of this level
         found = _collect(frame.groupBy(signed).agg(*aggs))
+        return self._counted(found, level, summary)
+
+    def _counted(
+        self, found: dict[str, np.ndarray], level: Level, summary: SourceSummary
+    ) -> Histogram:
+        """The histogram of a counting pass's groups (``g``: the cell, all bits flipped
+        for positives; ``n`` rows, ``w`` weights, value sums)."""
         raw = np.asarray(found["g"], dtype=np.int64)
         pos = raw < 0
         g = np.where(pos, -1 - raw, raw).astype(np.uint64)
@@ -452,7 +620,7 @@ class SparkSource:
                 term = (s >= float(low)) & (s < float(high))
                 inside = term if inside is None else inside | term
         else:
-            frame, key = self._keyed(frame)
+            frame, key = self._keyed(frame, self._binades())
             inside = None
             for level, marked in zip(levels, chosen, strict=True):
                 if not marked.any():
@@ -548,6 +716,55 @@ def _collect(table: Any) -> dict[str, np.ndarray]:
         return out
     rows = table.collect()
     return {name: np.array([r[name] or 0 for r in rows]) for name in table.columns}
+
+
+def _parquet_files(frame: Any) -> list[str] | None:
+    """The local Parquet files a DataFrame reads as they are (no filter, no projection),
+    or None (any other plan, remote files, Spark Connect)."""
+    try:
+        plan = frame._jdf.queryExecution().optimizedPlan()
+        if plan.getClass().getSimpleName() != "LogicalRelation":
+            return None
+        relation = plan.relation()
+        if relation.getClass().getSimpleName() != "HadoopFsRelation":
+            return None
+        if relation.fileFormat().shortName() != "parquet":
+            return None
+        uris = list(frame.inputFiles())
+    except Exception:  # not a classic plan we know (Spark Connect, ...): no statistics
+        return None
+    from urllib.parse import unquote, urlparse
+
+    paths = []
+    for uri in uris:
+        parsed = urlparse(uri)
+        if parsed.scheme != "file" or parsed.netloc not in ("", "localhost"):
+            return None  # files the driver may not reach: read them with pass 0
+        paths.append(unquote(parsed.path))
+    return paths or None
+
+
+def _corrected(a: Any, e0: Any) -> Any:
+    """The binade of ``a`` from ``e0 = floor(log2(a))``, off by at most one."""
+    from pyspark.sql import functions as F
+
+    two = F.lit(2.0)
+    return F.when(F.pow(two, e0) > a, e0 - 1).when(F.pow(two, e0 + 1) <= a, e0 + 1).otherwise(e0)
+
+
+def _normal_bits(a: Any, e: Any) -> Any:
+    """The bits of a normal double ``a`` in binade ``e`` (see :meth:`SparkSource._keyed`)."""
+    from pyspark.sql import functions as F
+
+    mantissa = ((a / F.pow(F.lit(2.0), e) - 1.0) * F.lit(_TWO_52)).cast("long")
+    return (e + 1023).cast("long") * F.lit(1 << 52) + mantissa
+
+
+def _bits_of_normal(a: Any) -> Any:
+    """:func:`_normal_bits` in one expression (``log2`` and ``pow`` run several times)."""
+    from pyspark.sql import functions as F
+
+    return _normal_bits(a, _corrected(a, F.floor(F.log2(a))))
 
 
 def _member(cell: Any, values: np.ndarray) -> Any:
