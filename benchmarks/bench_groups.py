@@ -46,10 +46,10 @@ def make_data(n: int, n_groups: int, seed: int = 0) -> tuple[np.ndarray, np.ndar
 
 def warm_numba() -> float:
     """Run the compiled kernels once on a few rows, the ungrouped counting pass's and the
-    grouped passes' (group codes, counts, picked rows, curve rows, hull, knapsack stage):
-    afterwards numba is loaded and
-    both calls take their compiled paths, as in a process that already ran a large
-    input. Returns the seconds it took (numba's import and loading the cached kernels)."""
+    grouped passes' (group codes, counts, partitioned counts, picked rows, curve rows, hull,
+    knapsack stage): afterwards numba is loaded and both calls take their compiled
+    paths, as in a process that already ran a large input. Returns the seconds it took
+    (numba's import and loading the cached kernels)."""
     from cutpoints.engines import _compiled
     from cutpoints.engines._histogram import bin_layout
     from cutpoints.groups import _binned, _kernels
@@ -65,6 +65,7 @@ def warm_numba() -> float:
     codes = np.array([0, 1, 0])
     _kernels.int_scan(codes, 0, 2)
     cells = _binned._count(score, y, None, codes, 2, layout, compiled=True)
+    _kernels.group_edges(score, y, codes, 2, layout)  # the partitioned count (large tables)
     zero = np.zeros((2, 1), dtype=np.int64)
     tp = np.concatenate((zero, np.cumsum(cells.positive, axis=1)), axis=1)
     fp = np.concatenate((zero, np.cumsum(cells.negative, axis=1)), axis=1)

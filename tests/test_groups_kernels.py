@@ -143,6 +143,88 @@ def test_zero_weights_count_rows_and_the_threads_agree(monkeypatch):
     assert fast.rows.sum() == n and fast.positive.sum() + fast.negative.sum() == w.sum()
 
 
+def check_edges(score, y, codes, n_groups, layout):
+    """group_edges' tables and edges (what _Table.of reads) are the numpy pass's and
+    its cumulative sums, to the dtype."""
+    slow = _binned._count(score, y, None, codes, n_groups, layout, compiled=False)
+    tables = _kernels.group_edges(score, y, codes, n_groups, layout)
+    zero = np.zeros((n_groups, 1), dtype=np.int64)
+    expected = {
+        "positive": slow.positive,
+        "negative": slow.negative,
+        "rows": slow.rows,
+        "tp_edges": np.concatenate((zero, np.cumsum(slow.positive, axis=1)), axis=1),
+        "fp_edges": np.concatenate((zero, np.cumsum(slow.negative, axis=1)), axis=1),
+    }
+    for name, wanted in expected.items():
+        got = getattr(tables, name)
+        assert got.dtype == wanted.dtype, name
+        np.testing.assert_array_equal(got, wanted, err_msg=name)
+
+
+@settings(max_examples=150, deadline=None)
+@given(data=rows(), bits=st.integers(1, 12))
+def test_compiled_edges_equal_numpy(data, bits):
+    # Ties, both zeros, empty groups, one-row groups, one class; bins up to 2**12.
+    score, y, codes, n_groups, _ = data
+    check_edges(score, y, codes, n_groups, bits_layout(score, bits))
+
+
+def bits_layout(score, bits):
+    return bin_layout(float(score.min()), float(score.max()), bits)
+
+
+@pytest.mark.parametrize("threads", ["1", "2", "3"])
+def test_compiled_edges_add_up_the_threads_tables(threads, monkeypatch):
+    # Several thread parts counted apart, then added up over ranges of groups split
+    # between the threads. A dominant group, empty groups (the last ones too), one-row
+    # groups, and both zeros among tied scores; signed and non-negative layouts.
+    monkeypatch.setenv("CUTPOINTS_NUM_THREADS", threads)
+    rng = np.random.default_rng(7)
+    n = 300_000
+    tied = rng.choice(np.array([-0.0, 0.0, 0.25, 0.5, -1.5, 3.0]), n)
+    score = np.where(rng.random(n) < 0.5, tied, np.round(rng.random(n), 4) - 0.5)
+    assert np.signbit(score[score == 0]).any()  # -0.0 among them
+    y = rng.random(n) < 0.3
+    codes = np.where(rng.random(n) < 0.6, 3, rng.integers(0, 400, n))
+    codes[codes % 7 == 0] = 5  # empty groups 0, 7, 14, ...
+    codes[:3] = [401, 403, 405]  # one row each
+    n_groups = 410  # 406 .. 409 empty
+    layout = bits_layout(score, 10)
+    assert not layout.nonnegative
+    check_edges(score, y, codes, n_groups, layout)
+    score = np.where(score == 0, score, np.abs(score))  # -0.0 kept: its sign bit dropped
+    layout = bin_layout(0.0, float(score.max()), 10)
+    assert layout.nonnegative
+    check_edges(score, y, codes, n_groups, layout)
+
+
+def test_compiled_edges_feed_the_answers_equal_to_the_sort_path(monkeypatch):
+    # The compiled edges pass runs for unweighted input (and not for weighted), and the
+    # answers are the sort path's, independent and joint.
+    y, s, g = make(60_000, 30)
+    monkeypatch.setattr(_kernels, "_warm", True)
+    kernels = _kernels._compile()
+    calls = []
+    real = kernels["merge_edges"]
+    monkeypatch.setitem(kernels, "merge_edges", lambda *a: calls.append(1) or real(*a))
+    for kwargs in ({"metric": "f1"}, {"metric": "precision", "constraints": ["recall >= 0.6"]}):
+        found = both(y, s, g, **kwargs)
+        assert found is not None
+        assert_same(*found)
+    assert len(calls) == 2  # 60,000 rows: one part, one range of groups
+    found = both(y, s, g, mode="joint", metric="recall", constraints=["flagged <= 400"])
+    assert found is not None
+    assert found[0].thresholds == found[1].thresholds
+    assert found[0].score == found[1].score
+    assert (found[0].tp, found[0].fp) == (found[1].tp, found[1].fp)
+    assert len(calls) == 3
+    found = both(y, s, g, metric="f1", sample_weight=np.ones(len(y), dtype=int))
+    assert found is not None
+    assert_same(*found)
+    assert len(calls) == 3  # weighted: counted as before
+
+
 @pytest.mark.parametrize(
     ("kwargs", "mode"),
     [
@@ -160,8 +242,10 @@ def test_answers_with_the_compiled_passes_equal_the_sort_path(kwargs, mode, monk
     monkeypatch.setattr(_kernels, "_warm", True)  # numba "already ran": compiled passes
     assert _kernels.worthwhile(len(y))
     calls = []
-    real = _kernels.cell_counts
-    monkeypatch.setattr(_kernels, "cell_counts", lambda *a: calls.append(1) or real(*a))
+    for name in ("cell_counts", "group_edges"):  # weighted, unweighted
+        real = getattr(_kernels, name)
+        spy = lambda *a, name=name, real=real: calls.append(name) or real(*a)  # noqa: E731
+        monkeypatch.setattr(_kernels, name, spy)
     for weight in (None, w):
         found = both(y, s, g, mode=mode, sample_weight=weight, **kwargs)
         assert found is not None
@@ -170,7 +254,7 @@ def test_answers_with_the_compiled_passes_equal_the_sort_path(kwargs, mode, monk
         else:
             assert found[0].thresholds == found[1].thresholds
             assert found[0].score == found[1].score
-    assert len(calls) == 2  # the compiled pass ran for each call
+    assert calls == ["group_edges", "cell_counts"]  # the compiled pass ran for each call
 
 
 def test_policy_follows_the_ungrouped_engine(monkeypatch):

@@ -8,7 +8,8 @@ groups at once:
    over the order-preserving keys of all scores, about 16 rows a bin per group, at most
    2**20 cells in all (:func:`cell_bits`);
 2. cumulative sums per group give exact counts at every bin edge of every group: rows
-   of each group's exact curve;
+   of each group's exact curve (compiled and unweighted, steps 1 and 2 end in one
+   pass over the threads' tables: :func:`~cutpoints.groups._kernels.group_edges`);
 3. independent mode: vectorized over blocks of groups (:func:`_refine_by_blocks`:
    temporaries that stay in cache), the bins that may hold an optimal row,
    a tied optimum or a runner-up are found as
@@ -407,10 +408,18 @@ class _Table:
         score = np.ascontiguousarray(columns.score, dtype=np.float64)
         bits = cell_bits(len(score), n_groups)
         layout = bin_layout(float(score.min()), float(score.max()), bits)
-        cells = _count(score, columns.is_positive, columns.weight, codes, n_groups, layout)
-        zero = np.zeros((n_groups, 1), dtype=cells.positive.dtype)
-        tp_edges = np.concatenate((zero, np.cumsum(cells.positive, axis=1)), axis=1)
-        fp_edges = np.concatenate((zero, np.cumsum(cells.negative, axis=1)), axis=1)
+        weight = columns.weight
+        if weight is None and _kernels.worthwhile(len(score)):
+            # Compiled: the threads' tables added up and summed per group in one pass
+            # (the same integers as below).
+            tables = _kernels.group_edges(score, columns.is_positive, codes, n_groups, layout)
+            cells = _Cells(tables.positive, tables.negative, tables.rows)
+            tp_edges, fp_edges = tables.tp_edges, tables.fp_edges
+        else:
+            cells = _count(score, columns.is_positive, weight, codes, n_groups, layout)
+            zero = np.zeros((n_groups, 1), dtype=cells.positive.dtype)
+            tp_edges = np.concatenate((zero, np.cumsum(cells.positive, axis=1)), axis=1)
+            fp_edges = np.concatenate((zero, np.cumsum(cells.negative, axis=1)), axis=1)
         if not ((tp_edges[:, -1] > 0) & (fp_edges[:, -1] > 0)).all():
             return None
         return cls(score, layout, cells, tp_edges, fp_edges)

@@ -11,7 +11,9 @@ compiled by numba, reading each input column once (:func:`cell_counts`,
 :func:`picked_rows`, which also gathers what the next step reads), and the curve rows
 one counting sort by cell with a small sort per cell (:func:`sorted_runs`: insertion
 for the usual few dozen rows). Integer group labels are coded in one scan
-(:func:`int_scan`: min, max and the labels present). The knapsack of
+(:func:`int_scan`: min, max and the labels present). Without weights, the threads'
+count tables are added up and turned into each group's edge counts in one compiled
+pass too (:func:`group_edges`). The knapsack of
 :mod:`cutpoints.groups._joint` finds each group's hull in one pass
 (:func:`upper_hull`) and runs its per-item loop compiled, branch-free
 (:func:`knapsack_stage`). The numpy code stays the oracle: ``tests/test_groups_kernels.py``
@@ -48,8 +50,10 @@ from ..errors import InvalidParameterError
 
 __all__ = [
     "COLD_START_ITEMS",
+    "GroupTables",
     "Picked",
     "cell_counts",
+    "group_edges",
     "int_scan",
     "knapsack_stage",
     "knapsack_worthwhile",
@@ -171,6 +175,38 @@ def _count_signed(  # pragma: no cover - compiled
         bits, is_positive, codes, weight, start, stop, base, shift, n_bins, table, rows,
         False, False,
     )  # fmt: skip
+
+
+def _merge_edges(  # pragma: no cover - compiled
+    tables: Any,
+    first: int,
+    last: int,
+    n_bins: int,
+    positive: Any,
+    negative: Any,
+    rows: Any,
+    tp_edges: Any,
+    fp_edges: Any,
+) -> None:
+    """Add up the threads' tables (``tables[k, 2 * cell + is_positive]``, bins
+    ascending) for groups ``first:last`` and write their rows of the tables, bins
+    highest scores first, and their cumulative counts at every bin edge: one pass, no
+    strided temporaries."""
+    n_parts = tables.shape[0]
+    for g in range(first, last):
+        tp, fp = np.int64(0), np.int64(0)
+        tp_edges[g, 0], fp_edges[g, 0] = 0, 0
+        top = 2 * n_bins * (g + 1)
+        for j in range(n_bins):
+            at = top - 2 * (j + 1)
+            p, q = np.int64(0), np.int64(0)
+            for k in range(n_parts):
+                q += np.int64(tables[k, at])
+                p += np.int64(tables[k, at + 1])
+            positive[g, j], negative[g, j], rows[g, j] = p, q, p + q
+            tp += p
+            fp += q
+            tp_edges[g, j + 1], fp_edges[g, j + 1] = tp, fp
 
 
 def _pick_loop(  # pragma: no cover - compiled
@@ -438,6 +474,7 @@ def _compile() -> dict[str, Callable[..., Any]]:
                 for name in (
                     "count_nonnegative",
                     "count_signed",
+                    "merge_edges",
                     "pick_nonnegative",
                     "pick_signed",
                     "knapsack_stage",
@@ -735,6 +772,77 @@ def cell_counts(
     for _, rows, _ in parts[1:]:
         rows_out += rows
     return counts, rows_out
+
+
+@dataclass(frozen=True)
+class GroupTables:
+    """:func:`group_edges`'s result: per cell (groups x bins, bins highest scores
+    first) the positives, negatives and rows; per group the counts above every bin
+    edge (groups x bins + 1, from 0 to the group's totals)."""
+
+    positive: IntArray
+    negative: IntArray
+    rows: IntArray
+    tp_edges: IntArray
+    fp_edges: IntArray
+
+
+def group_edges(
+    score: FloatArray,
+    is_positive: BoolArray,
+    codes: IntArray,
+    n_groups: int,
+    layout: BinLayout,
+) -> GroupTables:
+    """Row counts of every (group, bin) cell and every group's counts at each bin edge,
+    without weights: :func:`cell_counts`'s pass, then one compiled pass over the
+    threads' tables (split by groups between the threads) adds them up and writes the
+    tables and cumulative sums in the layout :class:`~cutpoints.groups._binned._Table`
+    reads (numpy would cast, add, reverse, and sum along strided views).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from cutpoints.engines._histogram import bin_layout
+    >>> from cutpoints.groups._kernels import group_edges
+    >>> score = np.array([0.1, 0.9, 0.1, 0.9])
+    >>> t = group_edges(score, np.array([False, True, True, False]), np.array([0, 0, 1, 1]),
+    ...                 2, bin_layout(0.1, 0.9, 1))
+    >>> t.positive.tolist(), t.negative.tolist(), t.tp_edges.tolist(), t.fp_edges.tolist()
+    ([[1, 0], [0, 1]], [[0, 1], [1, 0]], [[0, 1, 1], [0, 0, 1]], [[0, 0, 1], [0, 1, 1]])
+    """
+    kernels, (bits, g) = _prepare(score, codes)
+    labels = np.ascontiguousarray(is_positive, dtype=np.bool_)
+    n_bins = layout.n_bins
+    kernel = kernels["count_nonnegative" if layout.nonnegative else "count_signed"]
+    key = (np.uint64(layout.base), np.uint64(layout.shift), n_bins)
+    parts = _even_parts(len(bits))
+    part_of = {a: p for p, (a, _) in enumerate(parts)}
+    # int32 counters, one table a thread (a part holds under 2**31 rows).
+    tables = np.zeros((len(parts), 2 * n_groups * n_bins), dtype=np.int32)
+    no_weight, no_rows = np.zeros(0, dtype=np.float64), np.zeros(0, dtype=np.int64)
+
+    def count(a: int, b: int) -> int:
+        outside: int = kernel(bits, labels, g, no_weight, a, b, *key, tables[part_of[a]], no_rows)
+        return outside
+
+    if sum(_map(count, parts)):  # pragma: no cover - the layout covers every score
+        msg = "'score' has values outside the layout's bins"
+        raise AssertionError(msg)
+    shape = (n_groups, n_bins)
+    positive, negative = np.empty(shape, np.int64), np.empty(shape, np.int64)
+    rows = np.empty(shape, np.int64)
+    tp_edges = np.empty((n_groups, n_bins + 1), dtype=np.int64)
+    fp_edges = np.empty((n_groups, n_bins + 1), dtype=np.int64)
+    merge = kernels["merge_edges"]
+
+    def edges(first: int, last: int) -> None:
+        merge(tables, first, last, n_bins, positive, negative, rows, tp_edges, fp_edges)
+
+    k = len(parts)
+    bounds = [n_groups * i // k for i in range(k + 1)]
+    _map(edges, [(bounds[i], bounds[i + 1]) for i in range(k) if bounds[i] < bounds[i + 1]])
+    return GroupTables(positive, negative, rows, tp_edges, fp_edges)
 
 
 @dataclass(frozen=True)
