@@ -371,3 +371,19 @@ def test_a_scan_window_past_its_cap_holds_no_rows(tmp_path, monkeypatch):
     assert partial.speculation == "overflow"
     expected = cp.find_cutpoint(y, score.astype(np.float32), metric="f1", engine="sort")
     assert same_but_columns(cut, expected)
+
+
+@pytest.mark.parametrize(("cap", "outcome"), [(2_000, "overflow"), (1 << 24, "hit")])
+def test_a_scans_window_is_capped_by_stream_speculate_rows(tmp_path, monkeypatch, cap, outcome):
+    """Without ``max_rows`` the window collects up to STREAM_SPECULATE_ROWS rows (more
+    than the refined rows' cap: a constant, whatever the files' size)."""
+    if not _compiled.AVAILABLE:
+        pytest.skip("numba is not installed")
+    monkeypatch.setattr(_compiled, "_warm", True)
+    monkeypatch.setattr(_histogram, "STREAM_SPECULATE_ROWS", cap)
+    y, score = mixture(200_000, seed=7)
+    pattern = parquet(tmp_path, y, score)
+    partial, cut, _ = scan_sweep(HistogramEngine(speculate=True), pattern)
+    assert partial.speculation == outcome
+    expected = cp.find_cutpoint(y, score.astype(np.float32), metric="f1", engine="sort")
+    assert same_but_columns(cut, expected)

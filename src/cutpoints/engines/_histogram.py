@@ -88,6 +88,11 @@ _MAX_LEVELS = 4  # 16 key bits a level: four reach single keys from any float64 
 # level-2 pass took 18.5 s, the refining pass and its sort 8.8 s.
 STREAM_SORT_ROWS = 1 << 22
 STREAM_MAX_ROWS = 1 << 22
+#: A streamed source's cap on the rows a speculative window collects (by default; an
+#: explicit ``max_rows`` caps them too): at 1e9 rows the window around the optimum holds
+#: more than STREAM_MAX_ROWS, and collecting them spares a second read of every file.
+#: 2**24 rows: 80 MB of float32 scores and labels (144 MB for float64), a constant.
+STREAM_SPECULATE_ROWS = 1 << 24
 _STREAM_MAX_LEVELS = 8
 # Speculative refinement (in memory, no weights): the counting pass also collects the
 # rows of a window of bins guessed from a sample, so that the bins chosen after
@@ -1375,7 +1380,7 @@ class HistogramEngine:
             if speculate is not None:
                 # Streamed: the window comes from the first batch, guessed while the other
                 # batches wait, and the rows held stay under the streamed cap.
-                most = STREAM_MAX_ROWS if self.max_rows is None else self.max_rows
+                most = STREAM_SPECULATE_ROWS if self.max_rows is None else self.max_rows
 
                 def guess_from(batch: Any) -> tuple[tuple[int, int], int] | None:
                     got = _speculative_window(batch, layout, levels[0], refine, len(batch), n)
