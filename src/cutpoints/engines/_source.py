@@ -187,7 +187,64 @@ class Source(Protocol):
         ...
 
 
-class ArraySource:
+class _Speculating:
+    """Speculative refinement's state, shared by the in-memory and streamed sources.
+
+    A window of first-level bins (set by ``speculate`` / ``speculate_first_batch``),
+    the rows the first counting pass collected in it, and ``speculation``: "off" (no
+    window), "hit" (every refining read came from the collected rows: one pass over the
+    input), "miss" (a chosen cell lay outside the window: the rows were read again) or
+    "overflow" (the window held more rows than the buffer: read again).
+    """
+
+    _window: tuple[BinLayout, tuple[int, int], BoolArray, int] | None = None
+    _collected: tuple[Scores, BoolArray] | None = None
+    speculation = "off"
+
+    def _begin(self, layout: BinLayout, window: tuple[int, int], capacity: int) -> None:
+        self._window = (layout, window, window_marks(layout, window), int(capacity))
+        self._collected = None
+        self.speculation = "hit"
+
+    def _inside(self, layout: BinLayout, levels: Sequence[Level], cells: list[BoolArray]) -> bool:
+        """Whether the collected rows hold every row of the marked cells."""
+        return _window_covers(self._window, self._collected, layout, levels, cells)
+
+    def _missed(self) -> None:
+        if self.speculation == "hit":
+            self.speculation = "miss"
+
+    def stop_speculating(self) -> None:
+        """Forget a window and its rows (a source can serve several calls)."""
+        self._window, self._collected, self.speculation = None, None, "off"
+
+    def _deeper_from_collected(
+        self, layout: BinLayout, levels: Sequence[Level]
+    ) -> Histogram | None:
+        """A deeper level's counts from the collected rows when its split first-level
+        bins lie inside the window (no weights: integer counts, the same in any order);
+        None (and a miss) otherwise."""
+        parent_rank = levels[1].parent_rank if len(levels) > 1 else None
+        if parent_rank is not None and self._inside(layout, levels[:1], [parent_rank >= 0]):
+            assert self._collected is not None
+            return histogram(*self._collected, None, layout, levels)
+        self._missed()
+        return None
+
+    def _rows_from_collected(
+        self, layout: BinLayout, levels: Sequence[Level], chosen: list[BoolArray], ranges: Ranges
+    ) -> Rows | None:
+        """The rows in the chosen cells from the collected rows (in input order) when
+        they hold them all; None (and a miss, where a window was set) otherwise."""
+        if self._inside(layout, levels, chosen):
+            assert self._collected is not None
+            return _rows_in_cells(*self._collected, None, layout, levels, chosen, ranges)
+        if self._window is not None:
+            self._missed()
+        return None
+
+
+class ArraySource(_Speculating):
     """Arrays in memory: today's engine, on fixed groups of rows, on several threads.
 
     ``score`` may be float32 (read as given, never widened to a copy). ``extra``
@@ -212,15 +269,6 @@ class ArraySource:
         # full pass over the scores (about 20 ms at 1e8), so they are not taken twice.
         self.score_range = score_range
         self._summary: SourceSummary | None = None
-        # Speculative refinement (see :meth:`speculate`): the window, and what the
-        # first counting pass collected in it.
-        self._window: tuple[BinLayout, tuple[int, int], BoolArray, int] | None = None
-        self._collected: tuple[Scores, BoolArray] | None = None
-        #: "off" (no window), "hit" (every refining read came from the collected rows:
-        #: one pass over the input), "miss" (a chosen cell lay outside the window: the
-        #: rows were read again) or "overflow" (the window held more rows than the
-        #: buffer: read again).
-        self.speculation = "off"
 
     def speculate(self, layout: BinLayout, window: tuple[int, int], capacity: int) -> bool:
         """Let the next first-level counting pass also collect the rows of ``window``.
@@ -234,22 +282,8 @@ class ArraySource:
         """
         if self.weight is not None or self.extra is not None:
             return False
-        self._window = (layout, window, window_marks(layout, window), int(capacity))
-        self._collected = None
-        self.speculation = "hit"
+        self._begin(layout, window, capacity)
         return True
-
-    def _inside(self, layout: BinLayout, levels: Sequence[Level], cells: list[BoolArray]) -> bool:
-        """Whether the collected rows hold every row of the marked cells."""
-        return _window_covers(self._window, self._collected, layout, levels, cells)
-
-    def _missed(self) -> None:
-        if self.speculation == "hit":
-            self.speculation = "miss"
-
-    def stop_speculating(self) -> None:
-        """Forget a window and its rows (a source can serve several calls)."""
-        self._window, self._collected, self.speculation = None, None, "off"
 
     def summary(self) -> SourceSummary:
         """Row count and score range (class totals are not counted: not needed here)."""
@@ -285,14 +319,10 @@ class ArraySource:
                 if self._collected is None:
                     self.speculation = "overflow"
                 return hist
-            # A deeper level counts only the rows of the split first-level bins: from
-            # the collected rows when those bins lie inside the window (exact: no
-            # weights, so the counts are integers whatever the order).
-            parent_rank = levels[1].parent_rank if len(levels) > 1 else None
-            if parent_rank is not None and self._inside(layout, levels[:1], [parent_rank >= 0]):
-                assert self._collected is not None
-                return histogram(*self._collected, None, layout, levels)
-            self._missed()
+            # A deeper level counts only the rows of the split first-level bins.
+            deeper = self._deeper_from_collected(layout, levels)
+            if deeper is not None:
+                return deeper
         return histogram(
             self.score,
             self.is_positive,
@@ -311,12 +341,9 @@ class ArraySource:
         ranges: Ranges,
     ) -> Rows:
         """The rows in the chosen cells, in input order."""
-        if self._inside(layout, levels, chosen):
-            # The collected rows (in input order) hold every row of the chosen cells.
-            assert self._collected is not None
-            return _rows_in_cells(*self._collected, None, layout, levels, chosen, ranges)
-        if self._window is not None:
-            self._missed()
+        collected = self._rows_from_collected(layout, levels, chosen, ranges)
+        if collected is not None:
+            return collected
         return _rows_in_cells(
             self.score, self.is_positive, self.weight, layout, levels, chosen, ranges
         )
@@ -359,7 +386,7 @@ class ArraySource:
         return out
 
 
-class BatchSource:
+class BatchSource(_Speculating):
     """The base of streamed sources: subclasses give ``batches()`` and ``summary()``.
 
     Batches are read in order in the calling thread and processed on up to
@@ -369,11 +396,6 @@ class BatchSource:
     """
 
     threads: int | None = None  # None: the engine's thread setting (CUTPOINTS_NUM_THREADS)
-    # Speculative refinement (see speculate_first_batch): the window and the rows the
-    # first counting pass collected in it; "off", "hit", "miss" or "overflow".
-    _window: tuple[BinLayout, tuple[int, int], BoolArray, int] | None = None
-    _collected: tuple[Scores, BoolArray] | None = None
-    speculation = "off"
 
     def first_batch(self) -> Batch | None:
         """The first batch of rows, read on its own (a sample to guess a window from);
@@ -403,22 +425,8 @@ class BatchSource:
             got = None  # an unvalidated first batch (outside a stale range): no guess
         if got is None:
             return False
-        self._window = (layout, got[0], window_marks(layout, got[0]), got[1])
-        self._collected = None
-        self.speculation = "hit"
+        self._begin(layout, *got)
         return True
-
-    def _inside(self, layout: BinLayout, levels: Sequence[Level], cells: list[BoolArray]) -> bool:
-        """Whether the collected rows hold every row of the marked cells."""
-        return _window_covers(self._window, self._collected, layout, levels, cells)
-
-    def _missed(self) -> None:
-        if self.speculation == "hit":
-            self.speculation = "miss"
-
-    def stop_speculating(self) -> None:
-        """Forget a window and its rows (a source can serve several calls)."""
-        self._window, self._collected, self.speculation = None, None, "off"
 
     def _collecting_histogram(self, layout: BinLayout, kernel: Any) -> Histogram:
         """The first counting pass (unweighted, compiled) that also collects the rows of
@@ -496,13 +504,9 @@ class BatchSource:
         if self._window is not None and self.speculation != "overflow":
             if len(levels) == 1 and kernel is not None and self._window[0] == layout:
                 return self._collecting_histogram(layout, kernel)
-            # A deeper level from the collected rows when its split bins lie inside the
-            # window (no weights: integer counts, the same in any order).
-            parent_rank = levels[1].parent_rank if len(levels) > 1 else None
-            if parent_rank is not None and self._inside(layout, levels[:1], [parent_rank >= 0]):
-                assert self._collected is not None
-                return histogram(*self._collected, None, layout, levels)
-            self._missed()
+            deeper = self._deeper_from_collected(layout, levels)
+            if deeper is not None:
+                return deeper
         Part = tuple[np.ndarray, np.ndarray | None, np.ndarray | None]
 
         def compiled(batch: Batch, kernel: Any) -> Part | None:
@@ -579,12 +583,9 @@ class BatchSource:
     ) -> Rows:
         """The refining pass: each batch's rows in the chosen cells, concatenated."""
         summary = self.summary()
-        if self._inside(layout, levels, chosen):
-            # The collected rows (in batch order) hold every row of the chosen cells.
-            assert self._collected is not None
-            return _rows_in_cells(*self._collected, None, layout, levels, chosen, ranges)
-        if self._window is not None:
-            self._missed()
+        collected = self._rows_from_collected(layout, levels, chosen, ranges)
+        if collected is not None:
+            return collected
 
         def task(batch: Batch) -> list[Rows]:
             return [
