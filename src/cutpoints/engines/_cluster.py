@@ -15,6 +15,7 @@ that name the user's column.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -200,6 +201,26 @@ def check_columns(columns: list[Any], label: str, score: str, weight: str | None
         if name is not None and name not in columns:
             msg = f"'{role}' must be a column of the DataFrame (got {name!r}; columns: {columns!r})"
             raise InvalidParameterError(msg)
+
+
+def named_value_columns(
+    values: Mapping[str, float | tuple[float, str]], columns: list[Any]
+) -> list[tuple[str, str]]:
+    """(outcome, column) of each ``values`` entry that names a column, refusing a name
+    the DataFrame lacks (the message names the outcome key)."""
+    named = []
+    for key, entry in values.items():
+        if not isinstance(entry, tuple):
+            continue
+        name = entry[1]
+        if name not in columns:
+            msg = (
+                f"'values[\"{key}\"]' must name a column of the DataFrame (got {name!r}; "
+                f"the columns are {columns!r})"
+            )
+            raise InvalidInputError(msg)
+        named.append((key, name))
+    return named
 
 
 def check_score_type(kind: str, name: str, dtype: Any) -> None:

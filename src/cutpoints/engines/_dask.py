@@ -22,7 +22,14 @@ import numpy as np
 
 from .._validation import _distinct_labels
 from ..errors import InvalidInputError
-from ._cluster import PartFacts, check_columns, check_score_type, merge_facts, summarize
+from ._cluster import (
+    PartFacts,
+    check_columns,
+    check_score_type,
+    merge_facts,
+    named_value_columns,
+    summarize,
+)
 from ._histogram import (
     BinLayout,
     Histogram,
@@ -434,16 +441,7 @@ class DaskSource:
             from .._values import column_names
 
             value_names = column_names(values)
-            for key, entry in values.items():
-                if not isinstance(entry, tuple):
-                    continue
-                name = entry[1]
-                if name not in columns:
-                    msg = (
-                        f"'values[\"{key}\"]' must name a column of the DataFrame (got "
-                        f"{name!r}; the columns are {columns!r})"
-                    )
-                    raise InvalidInputError(msg)
+            for _, name in named_value_columns(values, columns):
                 if _kind(dtypes[name]) not in "iuf":
                     msg = f"'{name}' must be a numeric value column (got dtype {dtypes[name]})"
                     raise InvalidInputError(msg)

@@ -43,7 +43,7 @@ import numpy as np
 from .._scan import value_names
 from .._values import _FLAGGED, _POSITIVE_CLASS, column_names
 from ..errors import CutpointsError, InvalidInputError
-from ._cluster import PartFacts, check_columns, merge_facts, summarize
+from ._cluster import PartFacts, check_columns, merge_facts, named_value_columns, summarize
 from ._histogram import BinLayout, Histogram, Level, finish_histogram
 from ._source import BoolArray, ExtraRows, Ranges, Rows, SourceSummary, StaleSummary
 
@@ -789,16 +789,7 @@ def _check_value_columns(
     """Refuse value columns the DataFrame lacks or that are not numbers (named by key)."""
     from pyspark.sql import types as T
 
-    for key, entry in values.items():
-        if not isinstance(entry, tuple):
-            continue
-        name = entry[1]
-        if name not in columns:
-            msg = (
-                f"'values[\"{key}\"]' must name a column of the DataFrame (got {name!r}; "
-                f"the columns are {columns!r})"
-            )
-            raise InvalidInputError(msg)
+    for key, name in named_value_columns(values, columns):
         kind = fields[name]
         if isinstance(kind, T.BooleanType) or not isinstance(kind, T.NumericType):
             msg = (
