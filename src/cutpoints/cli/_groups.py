@@ -16,6 +16,7 @@ import typer
 from ._console import CliError, print_json, status, stdout_console
 from ._options import TuneOptions
 from ._outputs import Output, write_figure, write_text
+from ._scan_input import many_files
 from ._tuning import summary_records
 
 __all__ = [
@@ -245,7 +246,7 @@ def choose_groups(
     from ._io import numeric_column, read_input
 
     data = opts.data
-    if data.file != "-" and (any(c in data.file for c in "*?[") or Path(data.file).is_dir()):
+    if many_files(data.file):
         msg = (
             f"'--group' chooses the thresholds in memory and reads one file: give a file, "
             f"not a directory or a glob (got {data.file!r}); concatenate the parts first"

@@ -30,17 +30,19 @@ STREAM_BYTES = 256 * 2**20
 ProgressHook = Callable[[str, int, "int | None"], None]
 
 
+def many_files(file: str) -> bool:
+    """Whether ``file`` (the FILE argument) names several files: a glob or a directory."""
+    return file != "-" and (any(c in file for c in "*?[") or Path(file).is_dir())
+
+
 def streamed(file: str) -> bool:
     """Whether ``file`` (the FILE argument) is streamed rather than read whole."""
     if file == "-":
         return False
-    if any(c in file for c in "*?["):
-        return True
-    path = Path(file)
-    if path.is_dir():
+    if many_files(file):
         return True
     try:
-        return path.stat().st_size > STREAM_BYTES
+        return Path(file).stat().st_size > STREAM_BYTES
     except OSError:
         return False  # the ordinary reader says what is wrong with it
 
