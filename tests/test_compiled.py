@@ -351,3 +351,84 @@ def test_without_numba_it_says_so_and_raises_import_error():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "False", "ImportError"]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    values=st.lists(st.integers(-(2**62), 2**62), min_size=1, max_size=300),
+    dtype=st.sampled_from(["int32", "int64"]),
+    threads=st.sampled_from([1, 2, 3]),
+)
+def test_min_max_is_numpys(values, dtype, threads):
+    """The one-pass min and max of validation's big integer weights, on any threads."""
+    info = np.iinfo(dtype)
+    array = np.clip(np.array(values), info.min, info.max).astype(dtype)
+    saved = _compiled._MIN_ROWS_PER_THREAD
+    _compiled._MIN_ROWS_PER_THREAD = 1  # parts of a few rows
+    try:
+        with limit_sort_threads(threads):
+            assert _compiled.min_max(array) == (int(array.min()), int(array.max()))
+    finally:
+        _compiled._MIN_ROWS_PER_THREAD = saved
+
+
+def test_min_max_refuses_what_it_cannot_scan():
+    with pytest.raises(InvalidParameterError, match="'values' must not be empty"):
+        _compiled.min_max(np.zeros(0, dtype=np.int32))
+    with pytest.raises(InvalidParameterError, match=r"'values' must be int32 or int64 \(got"):
+        _compiled.min_max(np.zeros(3, dtype=np.uint8))
+
+
+def test_collect_weighted_counts_refuses_bad_arguments():
+    layout = bin_layout(0.0, 1.0, 4)
+    score, y = np.array([0.0, 0.5, 1.0]), np.array([True, False, True])
+    kw = {"window": (0, 1), "capacity": 3, "weight_max": 2}
+    w = np.array([1, 2, 1])
+    with pytest.raises(InvalidParameterError, match="'weight' must hold integers"):
+        _compiled.collect_weighted_counts(score, y, w * 1.0, layout, **kw)
+    with pytest.raises(InvalidParameterError, match="'is_positive' and 'weight' must have"):
+        _compiled.collect_weighted_counts(score, y, w[:2], layout, **kw)
+    with pytest.raises(InvalidParameterError, match=r"'weight_max' must be a positive"):
+        _compiled.collect_weighted_counts(score, y, w, layout, **{**kw, "weight_max": 0})
+    with pytest.raises(InvalidParameterError, match=r"'window' must be two bins"):
+        _compiled.collect_weighted_counts(score, y, w, layout, **{**kw, "window": (0, 99)})
+    with pytest.raises(InvalidParameterError, match=r"'capacity' must be non-negative"):
+        _compiled.collect_weighted_counts(score, y, w, layout, **{**kw, "capacity": -1})
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    problem=binary_problems(weighted=False, min_size=1),
+    high=st.sampled_from([1, 3, 1000, 2**28]),
+    dtype=st.sampled_from(["int32", "int64"]),
+    float32=st.booleans(),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_positive_weights_of_known_maximum_sum_alike(problem, high, dtype, float32, seed):
+    """The lean loop (weight_max given) sums as the full weighted loop does, in int32
+    cells while the part's bound fits, in int64 past it (2**28 * a few rows of one cell)."""
+    y, score, _ = problem
+    if float32 and np.all(np.abs(score) < 1e30):  # else float32 would make them inf
+        score = np.asarray(score, dtype=np.float32)
+    weight = np.random.default_rng(seed).integers(1, high + 1, len(y)).astype(dtype)
+    weight[: len(y) // 2] = high  # many rows at the maximum: cells past int32 for 2**28
+    layout = bin_layout(float(score.min()), float(score.max()), 4)
+    kw = {"base": layout.base, "shift": layout.shift, "nonnegative": layout.nonnegative}
+    kw["n_cells"] = layout.n_bins
+    full = _compiled.bin_counts(score, y, weight, count_rows=False, **kw)
+    lean = _compiled.bin_counts(score, y, weight, count_rows=False, weight_max=high, **kw)
+    for a, b in zip(full[:2], lean[:2], strict=True):
+        assert a.dtype == b.dtype == np.int64
+        np.testing.assert_array_equal(a, b)
+    assert lean[2] is None
+    brute = brute_force(score, y, weight.astype(np.int64), layout)  # no int32 wrap
+    np.testing.assert_array_equal(lean[0], brute[0].astype(np.int64))
+
+
+def test_a_bad_weight_maximum_is_refused():
+    layout = bin_layout(0.0, 1.0, 4)
+    kw = {"base": layout.base, "shift": layout.shift, "nonnegative": True, "n_cells": layout.n_bins}
+    with pytest.raises(InvalidParameterError, match=r"'weight_max' must be a positive int64"):
+        _compiled.bin_counts(
+            np.array([0.0, 1.0]), np.array([True, False]), np.array([1, 2]), weight_max=0, **kw
+        )

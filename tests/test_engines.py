@@ -860,3 +860,29 @@ def test_map_reduce_combines_in_order_with_global_offsets():
     assert starts == [(0, 3), (3, 3), (6, 3), (9, 1)]
     memory = ArraySource(score, score > 4)
     assert memory.map_reduce(lambda b: [b.start], lambda a, b: a + b) == [0]
+
+
+def test_positive_integer_weights_take_the_lean_pass(monkeypatch):
+    """Validated positive integer weights reach the compiled first pass with their
+    maximum (its lean loop); zero weights and float weights do not."""
+    from cutpoints.engines import _compiled
+
+    if not _compiled.AVAILABLE:
+        pytest.skip("numba is not installed")
+    monkeypatch.setattr(_compiled, "_warm", True)
+    seen = []
+    real = _compiled.layout_counts
+
+    def spy(*args, **kwargs):
+        seen.append(kwargs.get("weight_max"))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(_compiled, "layout_counts", spy)
+    y, score = _mixture(20_000, seed=3)
+    engine = HistogramEngine(speculate=False)
+    weight = np.random.default_rng(3).integers(1, 6, len(y)).astype(np.int32)
+    weight[7] = 9
+    for w, expected in [(weight, 9), (weight - 1, None), (weight * 0.5, None)]:
+        seen.clear()
+        assert_same(y, score, w, engines=[engine], metric="f1")
+        assert seen == [expected]

@@ -387,3 +387,243 @@ def test_a_scans_window_is_capped_by_stream_speculate_rows(tmp_path, monkeypatch
     assert partial.speculation == outcome
     expected = cp.find_cutpoint(y, score.astype(np.float32), metric="f1", engine="sort")
     assert same_but_columns(cut, expected)
+
+
+# ---------------------------------------------------------------------- weights
+# Positive integer weights are collected too (their weight with each row): the compiled
+# kernel only. Float weights and weights with zeros keep the second pass.
+@pytest.fixture
+def warm_kernel(monkeypatch):
+    """The compiled kernel, used on small inputs too (weighted speculation needs it)."""
+    if not _compiled.AVAILABLE:
+        pytest.skip("numba is not installed")
+    monkeypatch.setattr(_compiled, "_warm", True)
+
+
+def weighted_sweep(engine, y, score, weight, metric="f1", **kwargs):
+    """The engine's partial sweep with weights (as ``find_cutpoint`` hands them over)."""
+    cut = cp.find_cutpoint(y, score, metric=metric, sample_weight=weight)
+    return engine.sweep_for(
+        score, y, weight, objective=cut.metric, maximize=cut.metric.greater_is_better, **kwargs
+    )
+
+
+def same_weighted_answer(engine, y, score, weight, **kwargs):
+    """The weighted Cutpoint equals the sort engine's (threshold, counts, ties, runners-up)."""
+    expected = answer(cp.find_cutpoint(y, score, sample_weight=weight, engine="sort", **kwargs))
+    got = cp.find_cutpoint(y, score, sample_weight=weight, engine=engine, **kwargs)
+    assert answer(got) == expected
+    return got
+
+
+@pytest.mark.parametrize("dtype", ["int32", "int64", "uint8"])
+def test_weighted_rows_hit_with_their_weights(warm_kernel, dtype):
+    y, score = mixture(100_000, seed=6)
+    weight = (np.arange(len(y)) % 5 + 1).astype(dtype)
+    engine = HistogramEngine(speculate=True, sample_rows=10_000)
+    for metric in ["f1", "youden", "precision"]:
+        partial = weighted_sweep(engine, y, score, weight, metric)
+        assert partial.speculation == "hit", metric
+        assert partial.n_refined_rows > 0
+        cut = same_weighted_answer(engine, y, score, weight, metric=metric)
+        assert_rows_exact_sampled_weighted(cut.curve, score, y, weight)
+
+
+def assert_rows_exact_sampled_weighted(curve, score, y, weight, k=100):
+    """``k`` rows of the curve (and its last) have the weighted counts of their threshold."""
+    rng = np.random.default_rng(0)
+    w = np.asarray(weight, dtype=np.int64)
+    for i in [*rng.choice(len(curve.thresholds), size=k), len(curve.thresholds) - 1]:
+        flagged = score >= curve.thresholds[i]
+        assert curve.tp[i] == w[flagged & y].sum() and curve.fp[i] == w[flagged & ~y].sum()
+
+
+def test_weighted_misses_and_overflows_fall_back(warm_kernel, wide_windows):
+    # As the unweighted miss: the sample sees a misleading corner of the rows.
+    rng = np.random.default_rng(1)
+    n = 5_000
+    score = rng.uniform(0.2, 0.9, n)
+    y = score > 0.8
+    sampled = _histogram.sample_index(n, 500)
+    score[sampled] = rng.uniform(0.0, 0.1, len(sampled))
+    y[sampled] = score[sampled] > 0.05
+    score[sampled[:20]] = rng.uniform(0.95, 1.0, 20)
+    y[sampled[:20]] = False
+    weight = rng.integers(1, 4, n)
+    engine = HistogramEngine(speculate=True, sample_rows=500)
+    assert weighted_sweep(engine, y, score, weight).speculation == "miss"
+    same_weighted_answer(engine, y, score, weight, metric="f1")
+
+
+def test_a_weighted_window_past_its_buffer_overflows(warm_kernel):
+    rng = np.random.default_rng(2)
+    n = 400_000
+    score = rng.uniform(0.4995, 0.5005, n)
+    y = rng.random(n) < 0.5
+    sampled = _histogram.sample_index(n, n // 20)
+    score[sampled] = rng.uniform(0.0, 1.0, len(sampled))
+    y[sampled] = score[sampled] > 0.5
+    weight = rng.integers(1, 3, n).astype(np.int32)
+    engine = HistogramEngine(speculate=True, sample_rows=n // 20)
+    assert weighted_sweep(engine, y, score, weight).speculation == "overflow"
+    same_weighted_answer(engine, y, score, weight, metric="f1")
+
+
+def test_weighted_deeper_levels_count_the_collected_weights(warm_kernel, wide_windows):
+    y, score = mixture(20_000, seed=3)
+    weight = np.random.default_rng(3).integers(1, 9, len(y))
+    engine = SPEC["bits=8,deep"]
+    partial = weighted_sweep(engine, y, score, weight, "youden")
+    # A deeper level was counted, from the collected rows (else a miss).
+    assert partial.n_levels >= 2 and partial.speculation == "hit"
+    cut = same_weighted_answer(engine, y, score, weight, metric="youden")
+    assert_rows_exact(cut.curve, score, y, weight)
+
+
+def test_weights_that_cannot_be_collected_keep_the_second_pass(
+    warm_kernel, wide_windows, monkeypatch
+):
+    y, score = mixture(3_000, seed=4)
+    engine = SPEC["bits=8"]
+    ones = np.ones(len(y), dtype=np.int64)
+    assert weighted_sweep(engine, y, score, ones).speculation == "hit"
+    for weight in [ones * 0.5, np.arange(len(y)) % 3]:  # floats; a zero weight
+        assert weighted_sweep(engine, y, score, weight).speculation == "off"
+    layout = bin_layout(float(score.min()), float(score.max()))
+    assert ArraySource(score, y, ones).speculate(layout, (0, 10), 100)
+    assert not ArraySource(score, y, ones, weight_range=(0, 1)).speculate(layout, (0, 10), 100)
+    monkeypatch.setattr(_histogram, "USE_COMPILED", False)  # the numpy pass collects no weights
+    assert weighted_sweep(engine, y, score, ones).speculation == "off"
+    same_weighted_answer(engine, y, score, ones, metric="f1")
+
+
+def test_weight_range_is_handed_to_the_source(warm_kernel, monkeypatch):
+    """find_cutpoint hands the validated (min, max) to the engine: no scan of its own."""
+    y, score = mixture(50_000, seed=7)
+    weight = np.random.default_rng(7).integers(1, 4, len(y)).astype(np.int32)
+    seen = []
+    real = ArraySource.__init__
+
+    def spy(self, *args, **kwargs):
+        seen.append(kwargs.get("weight_range"))
+        real(self, *args, **kwargs)
+
+    monkeypatch.setattr(ArraySource, "__init__", spy)
+    engine = HistogramEngine(speculate=True, sample_rows=5_000)
+    cut = same_weighted_answer(engine, y, score, weight, metric="f1")
+    assert seen == [(1, 3)]
+    assert isinstance(cut.curve, BinnedCurve)
+
+
+@st.composite
+def weighted_problems(draw):
+    """Unweighted problems with positive integer weights: small, or so big that a
+    part's sums pass int32 (int64 cells)."""
+    y, score = draw(unweighted_problems())
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    high = draw(st.sampled_from([1, 3, 1000, 2**28]))
+    dtype = draw(st.sampled_from(["int32", "int64"] if high > 255 else ["int32", "uint8"]))
+    return y, score, rng.integers(1, high + 1, len(y)).astype(dtype)
+
+
+@pytest.mark.slow
+@settings(max_examples=60, deadline=None)
+@given(
+    problem=weighted_problems(),
+    spec=st.sampled_from(["f1", "youden", "precision", "cost(fp=1, fn=10)"]),
+    constraints=st.lists(st.sampled_from(CONSTRAINTS), max_size=1),
+    ties=st.sampled_from(TIES),
+    rule=st.sampled_from([">=", "<="]),
+)
+def test_weighted_speculative_answers_are_identical(problem, spec, constraints, ties, rule):
+    y, score, weight = problem
+    kwargs = {"metric": spec, "constraints": constraints, "ties": ties, "rule": rule}
+    saved = _histogram._MAX_CAPACITY_SHARE, _compiled._warm
+    _histogram._MAX_CAPACITY_SHARE = 1.0  # windows of any size (see wide_windows)
+    _compiled._warm = _compiled.AVAILABLE  # the compiled kernel on small inputs
+    try:
+        assert_same(y, score, weight, engines=SPEC.values(), **kwargs)
+    finally:
+        _histogram._MAX_CAPACITY_SHARE, _compiled._warm = saved
+
+
+@settings(max_examples=60, deadline=None)
+@given(problem=weighted_problems())
+def test_collected_weighted_rows_are_those_of_the_window(problem):
+    """The weighted collecting pass keeps exactly the window's rows and weights, in
+    input order, and sums the weights as the plain pass does (int32 or int64 cells)."""
+    if not _compiled.AVAILABLE:
+        return
+    y, score, weight = problem
+    layout = bin_layout(float(score.min()), float(score.max()), 8)
+    level = Level(layout.shift, 0, None, np.arange(layout.n_bins, dtype=np.uint64))
+    bins = (_histogram._keys_of(score) - np.uint64(layout.base)) >> np.uint64(layout.shift)
+    low = int(bins.min()) + (int(np.ptp(bins)) // 3)
+    window = (low, low + layout.n_bins // 5)
+    expected = np.flatnonzero(_histogram.window_marks(layout, window)[bins.view(np.int64)])
+    high = int(weight.max())
+    saved = _compiled._warm
+    _compiled._warm = True
+    try:
+        hist, rows = _histogram.histogram_collecting_weighted(
+            score, y, weight, layout, window, len(y), high
+        )
+        _, none = _histogram.histogram_collecting_weighted(
+            score, y, weight, layout, window, max(0, len(expected) - 1), high
+        )
+    finally:
+        _compiled._warm = saved
+    assert rows is not None
+    np.testing.assert_array_equal(rows[0], score[expected])
+    np.testing.assert_array_equal(rows[1], y[expected])
+    np.testing.assert_array_equal(rows[2], weight[expected])
+    saved_compiled = _histogram.USE_COMPILED
+    _histogram.USE_COMPILED = False  # the numpy pass: the oracle
+    try:
+        plain = _histogram.histogram(score, y, weight, layout, [level])
+    finally:
+        _histogram.USE_COMPILED = saved_compiled
+    np.testing.assert_array_equal(hist.positive, plain.positive)
+    np.testing.assert_array_equal(hist.negative, plain.negative)
+    if len(expected):
+        assert none is None  # one row more than the buffer holds: an overflow
+
+
+def test_weights_past_int32_sum_into_wide_cells(warm_kernel, wide_windows):
+    """Rows of weight 2**28 among ones, tied in one cell: its sum passes int32 (int64
+    cells), which only the largest weight shows (not the smallest)."""
+    y, score = mixture(20_000, seed=8)
+    weight = np.ones(len(y), dtype=np.int64)
+    weight[::997] = 2**28
+    score[::997], y[::997] = 1.0, False  # 21 rows in the top cell: 21 * 2**28
+    # full_share=1: rows estimated from such weights would send it to a full sort.
+    engine = HistogramEngine(full_share=1.0, speculate=True, sample_rows=len(y))
+    assert weighted_sweep(engine, y, score, weight).speculation == "hit"
+    cut = same_weighted_answer(engine, y, score, weight, metric="f1")
+    assert cut.curve.tp[-1] + cut.curve.fp[-1] == int(weight.sum())
+    # The collecting pass's cells themselves: those of the numpy pass.
+    source = ArraySource(score, y, weight)
+    layout = bin_layout(float(score.min()), float(score.max()))
+    levels = [Level(layout.shift, 0, None, np.arange(layout.n_bins, dtype=np.uint64))]
+    assert source.speculate(layout, (0, layout.n_bins - 1), len(y))
+    hist = source.histogram(layout, levels)
+    assert source.speculation == "hit" and source._collected_weight is not None
+    plain = ArraySource(score, y, weight).histogram(layout, levels)
+    np.testing.assert_array_equal(hist.negative, plain.negative)
+    assert hist.negative[-1] == 21 * 2**28
+
+
+def test_a_broken_numba_counts_weighted_rows_with_numpy(warm_kernel, wide_windows, monkeypatch):
+    """numba installed but failing to load: the weighted collecting pass gives way to
+    the numpy pass (nothing collected), and the answer is the same."""
+    y, score = mixture(20_000, seed=9)
+    weight = np.random.default_rng(9).integers(1, 4, len(y))
+    engine = HistogramEngine(speculate=True, sample_rows=2_000)
+
+    def broken():
+        raise ImportError("numba failed to load")
+
+    assert weighted_sweep(engine, y, score, weight).speculation == "hit"  # as a rule
+    monkeypatch.setattr(_compiled, "_compile", broken)
+    assert weighted_sweep(engine, y, score, weight).speculation == "off"
+    same_weighted_answer(engine, y, score, weight, metric="f1")

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import cutpoints as cp
-from cutpoints._validation import check_weights
+from cutpoints._validation import check_weights, check_weights_with_range
 from cutpoints.errors import (
     CutpointsError,
     InvalidInputError,
@@ -210,3 +210,43 @@ def test_narrow_weights_as_given_are_checked_and_never_changed(dtype):
         assert str(narrow.value) == str(plain.value)
     with pytest.raises(InvalidInputError, match="must not be all zero"):
         check_weights(np.zeros(4, dtype=dtype), 4, as_given=True)
+
+
+@pytest.mark.parametrize("compiled", [False, True])
+def test_weight_range_comes_with_the_checked_weights(monkeypatch, compiled):
+    """check_weights_with_range: the integer weights' (min, max) validation took (by the
+    compiled one-pass scan, once numba runs, for big inputs), the same checks and
+    messages either way."""
+    from cutpoints import _validation
+    from cutpoints.engines import _compiled
+
+    if compiled:
+        if not _compiled.AVAILABLE:
+            pytest.skip("numba is not installed")
+        monkeypatch.setattr(_compiled, "_warm", True)
+        monkeypatch.setattr(_validation, "_COMPILED_MIN_MAX_ROWS", 4)
+        scans = []
+        real = _compiled.min_max
+        monkeypatch.setattr(_compiled, "min_max", lambda a: scans.append(len(a)) or real(a))
+    raw = np.array([3, 0, 7, 2, 5, 1], dtype=np.int32)
+    weights, bounds = check_weights_with_range(raw, 6, as_given=True)
+    assert weights is raw and bounds == (0, 7)
+    assert check_weights_with_range(raw.astype(np.uint16), 6)[1] == (0, 7)
+    assert check_weights_with_range(raw * 0.5, 6)[1] is None  # floats: no range
+    assert check_weights_with_range(None, 6) == (None, None)
+    for bad, message in [
+        (-4, "'sample_weight' must be non-negative (got -4 at index 2)"),
+        (0, None),
+    ]:
+        broken = raw.astype(np.int64)
+        broken[2] = bad
+        if message is None:  # a zero is fine: the range says so
+            assert check_weights_with_range(broken, 6)[1] == (0, 5)
+            continue
+        with pytest.raises(InvalidInputError) as error:
+            check_weights_with_range(broken, 6)
+        assert str(error.value) == message
+    with pytest.raises(InvalidInputError, match="must not be all zero"):
+        check_weights_with_range(np.zeros(6, dtype=np.int64), 6)
+    if compiled:
+        assert scans and set(scans) == {6}  # the compiled scan ran

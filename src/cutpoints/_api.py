@@ -19,7 +19,7 @@ from ._validation import (
     check_consistent_length,
     check_scores,
     check_target,
-    check_weights,
+    check_weights_with_range,
 )
 from ._values import RowValues, check_values, value_curve
 from .engines import Engine, PartialSweep, SelectiveEngine, get_engine
@@ -231,6 +231,9 @@ class _Columns:
     # (min, max) of ``score`` when validation took them (float32 for a selective
     # engine): handed to the engine so that it does not scan the scores again.
     score_range: tuple[float, float] | None = None
+    # (min, max) of integer weights, from validation: the engine's zero-weight and
+    # cell-overflow checks need them (no second scan of the weights).
+    weight_range: tuple[int, int] | None = None
 
 
 def _columns(
@@ -268,11 +271,7 @@ def _columns(
     target = check_target(y_true, pos_label, "y_true")
     # A selective engine sums narrow weights (int32, float32) as given: no widened copy.
     as_given = isinstance(chosen, SelectiveEngine) and values is None
-    weight = (
-        check_weights(sample_weight, len(score), as_given=as_given)
-        if sample_weight is not None
-        else None
-    )
+    weight, weight_range = check_weights_with_range(sample_weight, len(score), as_given=as_given)
     check_consistent_length(y_true=target.is_positive, y_score=score)
     return _Columns(
         score if rule == ">=" else -score,
@@ -284,6 +283,7 @@ def _columns(
         target.negative_label,
         None if values is None else check_values(values, len(score)),
         score_range,
+        weight_range,
     )
 
 
@@ -649,6 +649,7 @@ def find_cutpoint(
         maximize=objective.greater_is_better if maximize is None else bool(maximize),
         n_runners_up=N_RUNNERS_UP,
         score_range=columns.score_range,
+        weight_range=columns.weight_range,
     )
     curve = _curve(columns, partial.thresholds, partial.tp, partial.fp, partial)
     selection = select_rows(curve, objective, constraint_list, ties=ties, maximize=maximize)

@@ -97,6 +97,7 @@ class SelectiveEngine(Protocol):
         maximize: bool,
         n_runners_up: int = 5,
         score_range: tuple[float, float] | None = None,
+        weight_range: tuple[int, int] | None = None,
     ) -> Any:
         """A :class:`~cutpoints.engines._histogram.PartialSweep`: every row that could be
         optimal, tied with the optimum or one of ``n_runners_up`` runners-up, with exact

@@ -58,7 +58,9 @@ __all__ = [
     "COLD_START_ROWS",
     "bin_counts",
     "collect_counts",
+    "collect_weighted_counts",
     "layout_counts",
+    "min_max",
     "worthwhile",
 ]
 
@@ -289,6 +291,179 @@ def _collect_f64_signed(  # pragma: no cover - compiled
     return _collect_loop(
         bits32, bits64, is_positive, start, stop, base, shift, False, False, n_cells, table,
         window, out32, out64, out_labels, state,
+    )  # fmt: skip
+
+
+def _positive_loop(  # pragma: no cover - compiled
+    bits32: Any,
+    bits64: Any,
+    is_positive: Any,
+    weight: Any,
+    start: int,
+    stop: int,
+    base: Any,
+    shift: Any,
+    is32: bool,
+    nonnegative: bool,
+    n_cells: Any,
+    table: Any,
+) -> int:
+    """:func:`_unweighted_loop` adding each row's (positive, integer) weight: no row
+    counts, no zero count, no running total (the caller bounds the cells by the largest
+    weight beforehand): 0.8x the time of :func:`_weighted_loop`."""
+    base_low = base & np.uint64((1 << 63) - 1)
+    outside = 0
+    b32, b64 = bits32[start:stop] if is32 else bits32, bits64 if is32 else bits64[start:stop]
+    labels, weights = is_positive[start:stop], weight[start:stop]
+    for i in range(stop - start):
+        rel = _relative_key(b32, b64, i, is32, nonnegative, base, base_low)
+        cell = rel >> shift
+        if cell >= n_cells:
+            outside += 1
+            continue
+        table[2 * np.int64(cell) + np.int64(labels[i])] += weights[i]
+    return outside
+
+
+def _collect_weighted_loop(  # pragma: no cover - compiled
+    bits32: Any,
+    bits64: Any,
+    is_positive: Any,
+    weight: Any,
+    start: int,
+    stop: int,
+    base: Any,
+    shift: Any,
+    is32: bool,
+    nonnegative: bool,
+    n_cells: Any,
+    table: Any,
+    window: Any,
+    out32: Any,
+    out64: Any,
+    out_labels: Any,
+    out_weights: Any,
+    state: Any,
+) -> int:
+    """:func:`_collect_loop` with positive integer weights: each row's weight is added
+    to its cell, and a collected row's weight is written to ``out_weights`` too.
+
+    Leaner than :func:`_weighted_loop`: no row counts (the weights are positive), no
+    running total (the caller bounds the cells by ``max(weight) * rows`` beforehand and
+    passes int64 cells where int32 could overflow). Those two, with the collect branch,
+    made an earlier variant run 2x the plain weighted count.
+    """
+    base_low = base & np.uint64((1 << 63) - 1)
+    outside = 0
+    b32, b64 = bits32[start:stop] if is32 else bits32, bits64 if is32 else bits64[start:stop]
+    labels, weights = is_positive[start:stop], weight[start:stop]
+    capacity = len(out_labels)
+    found = state[0]
+    low = window[0]
+    span = window[1] - window[0]
+    top = n_cells - np.uint64(1)
+    for i in range(stop - start):
+        rel = _relative_key(b32, b64, i, is32, nonnegative, base, base_low)
+        cell = rel >> shift
+        if cell >= n_cells:
+            outside += 1
+            continue
+        w = weights[i]
+        table[2 * np.int64(cell) + np.int64(labels[i])] += w
+        if (cell - low <= span) | (cell == top):  # unsigned: cells below low wrap
+            if found < capacity:
+                if is32:
+                    out32[found] = b32[i]
+                else:
+                    out64[found] = b64[i]
+                out_labels[found] = labels[i]
+                out_weights[found] = w
+            found += 1
+    state[0] = found
+    return outside
+
+
+def _positive_f32_nonnegative(  # pragma: no cover - compiled
+    bits32: Any, bits64: Any, is_positive: Any, weight: Any, start: int, stop: int,
+    base: Any, shift: Any, n_cells: Any, table: Any,
+) -> int:  # fmt: skip
+    return _positive_loop(
+        bits32, bits64, is_positive, weight, start, stop, base, shift, True, True, n_cells,
+        table,
+    )  # fmt: skip
+
+
+def _positive_f32_signed(  # pragma: no cover - compiled
+    bits32: Any, bits64: Any, is_positive: Any, weight: Any, start: int, stop: int,
+    base: Any, shift: Any, n_cells: Any, table: Any,
+) -> int:  # fmt: skip
+    return _positive_loop(
+        bits32, bits64, is_positive, weight, start, stop, base, shift, True, False, n_cells,
+        table,
+    )  # fmt: skip
+
+
+def _positive_f64_nonnegative(  # pragma: no cover - compiled
+    bits32: Any, bits64: Any, is_positive: Any, weight: Any, start: int, stop: int,
+    base: Any, shift: Any, n_cells: Any, table: Any,
+) -> int:  # fmt: skip
+    return _positive_loop(
+        bits32, bits64, is_positive, weight, start, stop, base, shift, False, True, n_cells,
+        table,
+    )  # fmt: skip
+
+
+def _positive_f64_signed(  # pragma: no cover - compiled
+    bits32: Any, bits64: Any, is_positive: Any, weight: Any, start: int, stop: int,
+    base: Any, shift: Any, n_cells: Any, table: Any,
+) -> int:  # fmt: skip
+    return _positive_loop(
+        bits32, bits64, is_positive, weight, start, stop, base, shift, False, False, n_cells,
+        table,
+    )  # fmt: skip
+
+
+def _collect_weighted_f32_nonnegative(  # pragma: no cover - compiled
+    bits32: Any, bits64: Any, is_positive: Any, weight: Any, start: int, stop: int,
+    base: Any, shift: Any, n_cells: Any, table: Any, window: Any, out32: Any, out64: Any,
+    out_labels: Any, out_weights: Any, state: Any,
+) -> int:  # fmt: skip
+    return _collect_weighted_loop(
+        bits32, bits64, is_positive, weight, start, stop, base, shift, True, True, n_cells,
+        table, window, out32, out64, out_labels, out_weights, state,
+    )  # fmt: skip
+
+
+def _collect_weighted_f32_signed(  # pragma: no cover - compiled
+    bits32: Any, bits64: Any, is_positive: Any, weight: Any, start: int, stop: int,
+    base: Any, shift: Any, n_cells: Any, table: Any, window: Any, out32: Any, out64: Any,
+    out_labels: Any, out_weights: Any, state: Any,
+) -> int:  # fmt: skip
+    return _collect_weighted_loop(
+        bits32, bits64, is_positive, weight, start, stop, base, shift, True, False, n_cells,
+        table, window, out32, out64, out_labels, out_weights, state,
+    )  # fmt: skip
+
+
+def _collect_weighted_f64_nonnegative(  # pragma: no cover - compiled
+    bits32: Any, bits64: Any, is_positive: Any, weight: Any, start: int, stop: int,
+    base: Any, shift: Any, n_cells: Any, table: Any, window: Any, out32: Any, out64: Any,
+    out_labels: Any, out_weights: Any, state: Any,
+) -> int:  # fmt: skip
+    return _collect_weighted_loop(
+        bits32, bits64, is_positive, weight, start, stop, base, shift, False, True, n_cells,
+        table, window, out32, out64, out_labels, out_weights, state,
+    )  # fmt: skip
+
+
+def _collect_weighted_f64_signed(  # pragma: no cover - compiled
+    bits32: Any, bits64: Any, is_positive: Any, weight: Any, start: int, stop: int,
+    base: Any, shift: Any, n_cells: Any, table: Any, window: Any, out32: Any, out64: Any,
+    out_labels: Any, out_weights: Any, state: Any,
+) -> int:  # fmt: skip
+    return _collect_weighted_loop(
+        bits32, bits64, is_positive, weight, start, stop, base, shift, False, False, n_cells,
+        table, window, out32, out64, out_labels, out_weights, state,
     )  # fmt: skip
 
 
@@ -686,6 +861,18 @@ def _count_float_weights(  # pragma: no cover - compiled
     return outside
 
 
+def _min_max_loop(values: Any, start: int, stop: int, out: Any) -> None:  # pragma: no cover
+    """``out[:] = min, max`` of ``values[start:stop]`` (non-empty), in one read."""
+    part = values[start:stop]
+    low = high = part[0]
+    for i in range(1, stop - start):
+        v = part[i]
+        low = min(low, v)
+        high = max(high, v)
+    out[0] = low
+    out[1] = high
+
+
 def _compile() -> dict[str, Callable[..., Any]]:
     """The compiled kernels (imports numba; compiles, or loads from the cache, lazily)."""
     global _kernels
@@ -708,14 +895,49 @@ def _compile() -> dict[str, Callable[..., Any]]:
             module["_unweighted_loop"] = inline(_unweighted_loop)
             module["_collect_loop"] = inline(_collect_loop)
             module["_weighted_loop"] = inline(_weighted_loop)
+            module["_collect_weighted_loop"] = inline(_collect_weighted_loop)
+            module["_positive_loop"] = inline(_positive_loop)
             module["_count_weighted"] = jit(_count_weighted)
-            _kernels = {"float": jit(_count_float_weights)}
-            for kind in ("unweighted", "weighted", "collect"):
+            _kernels = {"float": jit(_count_float_weights), "min_max": jit(_min_max_loop)}
+            kinds = ("unweighted", "weighted", "positive", "collect", "collect_weighted")
+            for kind in kinds:
                 for width in ("f32", "f64"):
                     for sign in ("nonnegative", "signed"):
                         name = f"{kind}_{width}_{sign}"
                         _kernels[name] = jit(module[f"_{name}"])
         return _kernels
+
+
+def min_max(values: npt.NDArray[np.int32] | npt.NDArray[np.int64]) -> tuple[int, int]:
+    """The min and max of integers (non-empty) in one compiled pass, on the threads.
+
+    Validation's check of big integer weights (numpy takes two single-threaded passes).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from cutpoints.engines._compiled import min_max
+    >>> min_max(np.array([3, 1, 4, 1, 5], dtype=np.int32))
+    (1, 5)
+    """
+    if not len(values):
+        msg = "'values' must not be empty (got 0 values)"
+        raise InvalidParameterError(msg)
+    if values.dtype not in (np.int32, np.int64):
+        msg = f"'values' must be int32 or int64 (got dtype {values.dtype})"
+        raise InvalidParameterError(msg)
+    global _warm
+    kernel = _compile()["min_max"]
+    _warm = True
+    x = np.ascontiguousarray(values)
+
+    def part(a: int, b: int) -> npt.NDArray[Any]:
+        out = np.empty(2, dtype=x.dtype)
+        kernel(x, a, b, out)
+        return out
+
+    found = np.array(_map(part, _even_parts(len(x))))
+    return int(found[:, 0].min()), int(found[:, 1].max())
 
 
 def worthwhile(n_rows: int) -> bool:
@@ -768,6 +990,7 @@ def bin_counts(
     nonnegative: bool,
     n_cells: int,
     count_rows: bool | None = None,
+    weight_max: int | None = None,
 ) -> tuple[Table, Table, IntArray | None]:
     """Per-bin class totals of the histogram engine's first pass, in one compiled loop.
 
@@ -791,6 +1014,11 @@ def bin_counts(
         Number of bins: every row must fall in ``[0, n_cells)``.
     count_rows : bool or None, default None
         Also count rows per bin when weighted. None: when some weight is zero.
+    weight_max : int, optional
+        The largest of integer weights that are all positive, when the caller knows it
+        (validation does): with ``count_rows`` False, they are summed in a leaner loop
+        (no running total: a part whose ``weight_max * rows`` fits int32 sums into int32
+        cells, else into int64 ones).
 
     Returns
     -------
@@ -872,10 +1100,22 @@ def bin_counts(
     # Row counts cost a second table in the loop: only where a weight is zero (one
     # vectorized min, cheaper than counting rows always).
     want_rows = bool(n and not w.min() > 0) if count_rows is None else count_rows
+    if weight_max is not None and not 1 <= weight_max < 1 << 63:
+        msg = f"'weight_max' must be a positive int64 (got {weight_max!r})"
+        raise InvalidParameterError(msg)
+    lean = weight_max is not None and not want_rows
+    weight_max_ = 0 if weight_max is None else int(weight_max)
 
     def weighted(a: int, b: int) -> tuple[Table, IntArray, int, int]:
         rows = np.zeros(n_cells if want_rows else 1, dtype=np.int64)
         zeros = np.zeros(2, dtype=np.int64)  # rows weighing zero; the part's total weight
+        if integer and lean:
+            # Positive weights of known maximum: no cell of the part holds more than
+            # weight_max * rows, so int32 cells are safe when that fits.
+            fits = weight_max_ * (b - a) <= _INT32_MAX
+            cells = np.zeros(slots, dtype=np.int32 if fits else np.int64)
+            outside = kernels["positive_" + variant](*bits, labels, w, a, b, *key_args, cells)
+            return cells.astype(np.int64, copy=False), rows, 0, outside
         if integer:
             kernel = kernels["weighted_" + variant]
             # int32 cells first, like the unweighted counters: half the table, so it
@@ -936,13 +1176,14 @@ def layout_counts(
     layout: Any,
     *,
     count_rows: bool | None,
+    weight_max: int | None = None,
 ) -> tuple[Table, IntArray | None]:
     """:func:`bin_counts` over a histogram engine ``BinLayout``, interleaved as numpy's
     ``count_cells`` lays its table out (``by_class[2c + 1]`` positives, ``[2c]``
     negatives), so that the passes' partials add either way.
 
     Returns ``(by_class, rows)``; ``rows`` as :func:`bin_counts` gives it (None without
-    weights, or when not counted).
+    weights, or when not counted). ``weight_max``: as for :func:`bin_counts`.
 
     Examples
     --------
@@ -965,6 +1206,7 @@ def layout_counts(
         nonnegative=layout.nonnegative,
         n_cells=layout.n_bins,
         count_rows=count_rows,
+        weight_max=weight_max,
     )
     by_class = np.empty(2 * layout.n_bins, dtype=np.result_type(positive, negative))
     by_class[1::2], by_class[0::2] = positive, negative
@@ -1073,6 +1315,129 @@ def collect_counts(
     return by_class, (
         np.concatenate([out[:found] for _, out, _, found, _ in parts]),
         np.concatenate([labels[:found] for _, _, labels, found, _ in parts]),
+    )
+
+
+def collect_weighted_counts(
+    score: npt.NDArray[np.float32] | npt.NDArray[np.float64],
+    is_positive: npt.NDArray[np.bool_],
+    weight: npt.NDArray[Any],
+    layout: Any,
+    *,
+    window: tuple[int, int],
+    capacity: int,
+    weight_max: int,
+) -> tuple[IntArray, tuple[Any, npt.NDArray[np.bool_], npt.NDArray[Any]] | None]:
+    """:func:`collect_counts` with positive integer weights.
+
+    The same loop sums each row's weight into its bin and collects the score, label
+    and weight of every row in the window (bins ``window[0]`` to ``window[1]``, and
+    the top bin), so that the refinement of bins inside it reads no row of the input
+    again.
+
+    Parameters
+    ----------
+    score, is_positive
+        As for :func:`bin_counts`.
+    weight : ndarray of integers, shape (n_rows,)
+        Positive weights (every one ``>= 1``: no rows are counted, only weight).
+    layout : BinLayout
+        The first-level bins.
+    window, capacity
+        As for :func:`collect_counts`.
+    weight_max : int
+        The largest weight (or more): a part whose ``weight_max * rows`` fits int32
+        sums into int32 cells (half the table: it stays in cache), else into int64.
+
+    Returns
+    -------
+    by_class : ndarray of int64, shape (2 * n_bins,)
+        Weight per bin and class, as :func:`layout_counts` gives it.
+    rows : (ndarray, ndarray of bool, ndarray) or None
+        The scores (the dtype of ``score``), labels and weights (int32 or int64) of the
+        rows in the window, in input order; None when a part found more than
+        ``capacity`` of them (overflow: the caller reads them in a second pass).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from cutpoints.engines._compiled import collect_weighted_counts
+    >>> from cutpoints.engines._histogram import bin_layout
+    >>> layout = bin_layout(0.1, 0.9, bits=2)
+    >>> by_class, rows = collect_weighted_counts(
+    ...     np.array([0.1, 0.4, 0.4, 0.9]), np.array([False, True, False, True]),
+    ...     np.array([2, 5, 1, 3]), layout, window=(1, 2), capacity=8, weight_max=5)
+    >>> by_class.tolist()
+    [2, 0, 0, 0, 1, 5, 0, 3]
+    >>> [r.tolist() for r in rows]
+    [[0.4, 0.4, 0.9], [True, False, True], [5, 1, 3]]
+    """
+    n = len(score)
+    if len(is_positive) != n or len(weight) != n:
+        msg = f"'is_positive' and 'weight' must have the length of 'score' ({n:,})"
+        raise InvalidParameterError(msg)
+    if weight.dtype.kind not in "iu":
+        msg = f"'weight' must hold integers (got dtype {weight.dtype})"
+        raise InvalidParameterError(msg)
+    if not 1 <= weight_max < 1 << 63:
+        msg = f"'weight_max' must be a positive int64 (got {weight_max!r})"
+        raise InvalidParameterError(msg)
+    low, high = window
+    if low <= high and not 0 <= low <= high < layout.n_bins:
+        msg = f"'window' must be two bins of the layout, or (1, 0) (got {window!r})"
+        raise InvalidParameterError(msg)
+    if capacity < 0:
+        msg = f"'capacity' must be non-negative (got {capacity!r})"
+        raise InvalidParameterError(msg)
+    global _warm
+    kernels = _compile()
+    _warm = True
+    x = np.ascontiguousarray(score)
+    none32, none64 = np.zeros(0, dtype=np.uint32), np.zeros(0, dtype=np.uint64)
+    bits = (x.view(np.uint32), none64) if x.dtype == np.float32 else (none32, x.view(np.uint64))
+    labels = np.ascontiguousarray(is_positive, dtype=np.bool_)
+    # int32 / int64 weights as they are; narrower ones copied to int32 (as bin_counts).
+    wider = np.int32 if np.can_cast(weight.dtype, np.int32) else np.int64
+    w = np.ascontiguousarray(weight, dtype=None if weight.dtype in (np.int32, np.int64) else wider)
+    empty = [layout.n_bins, layout.n_bins]  # an empty range: the top bin only
+    marks = np.array([low, high] if low <= high else empty, dtype=np.uint64)
+    key_args = (np.uint64(layout.base), np.uint64(layout.shift), np.uint64(layout.n_bins))
+    variant = ("f32" if x.dtype == np.float32 else "f64") + (
+        "_nonnegative" if layout.nonnegative else "_signed"
+    )
+    kernel = kernels["collect_weighted_" + variant]
+    Part = tuple[Table, Any, npt.NDArray[np.bool_], npt.NDArray[Any], int, int]
+
+    def part(a: int, b: int) -> Part:
+        # No cell of the part holds more than weight_max * rows: int32 cells when that
+        # fits (as bin_counts' weighted cells), int64 otherwise.
+        narrow = weight_max * (b - a) <= _INT32_MAX
+        table = np.zeros(2 * layout.n_bins, dtype=np.int32 if narrow else np.int64)
+        size = min(capacity, b - a)  # np.empty: pages are used only where written
+        out = np.empty(size, dtype=x.dtype)
+        out_bits = out.view(np.uint32 if x.dtype == np.float32 else np.uint64)
+        out_bits32, out_bits64 = (out_bits, none64) if x.dtype == np.float32 else (none32, out_bits)
+        out_labels = np.empty(size, dtype=np.bool_)
+        out_weights = np.empty(size, dtype=w.dtype)
+        state = np.zeros(1, dtype=np.int64)
+        outside = kernel(
+            *bits, labels, w, a, b, *key_args, table, marks, out_bits32, out_bits64,
+            out_labels, out_weights, state,
+        )  # fmt: skip
+        return table, out, out_labels, out_weights, int(state[0]), outside
+
+    parts = _map(part, _even_parts(n))
+    by_class = parts[0][0].astype(np.int64)
+    for table, *_ in parts[1:]:
+        by_class += table
+    _check(sum(p[5] for p in parts), layout.n_bins)
+    if any(found > len(out_labels) for _, _, out_labels, _, found, _ in parts):
+        return by_class, None
+    # Parts are contiguous and in order: the rows come out in input order.
+    return by_class, (
+        np.concatenate([p[1][: p[4]] for p in parts]),
+        np.concatenate([p[2][: p[4]] for p in parts]),
+        np.concatenate([p[3][: p[4]] for p in parts]),
     )
 
 

@@ -27,11 +27,12 @@ counts. An objective that declares no monotonicity (MCC, kappa) cannot bound a b
 then, and whenever the bins to refine hold most rows, the engine sorts everything and
 returns the full curve (still exact).
 
-Speculative refinement (big unweighted inputs): a window of bins guessed from a sample
-(or a stream's first batch) before the counting pass, which then also keeps the rows of
-those bins; when the bins chosen in step 3 lie inside the window, step 4 reads those
-rows instead of making a second pass over the input (``PartialSweep.speculation`` says
-whether it did). The answer is the same either way.
+Speculative refinement (big inputs, unweighted or with positive integer weights): a
+window of bins guessed from a sample (or a stream's first batch) before the counting
+pass, which then also keeps the rows of those bins (with their weights); when the bins
+chosen in step 3 lie inside the window, step 4 reads those rows instead of making a
+second pass over the input (``PartialSweep.speculation`` says whether it did). The
+answer is the same either way.
 """
 
 from __future__ import annotations
@@ -94,9 +95,9 @@ STREAM_MAX_ROWS = 1 << 22
 #: 2**24 rows: 80 MB of float32 scores and labels (144 MB for float64), a constant.
 STREAM_SPECULATE_ROWS = 1 << 24
 _STREAM_MAX_LEVELS = 8
-# Speculative refinement (in memory, no weights): the counting pass also collects the
-# rows of a window of bins guessed from a sample, so that the bins chosen after
-# it need no second pass over every row when they lie inside the window.
+# Speculative refinement (in memory; no weights, or positive integer ones, compiled): the
+# counting pass also collects the rows of a window of bins guessed from a sample, so that
+# the bins chosen after it need no second pass over every row when they lie inside it.
 # From this many rows: measured (2-core box, F1, float32) at 1e8 rows 7-15% less CPU than
 # two passes, at 1e7 and 4e6 8-25% more (the sample and the wider loop cost more than the
 # second pass saves there).
@@ -411,12 +412,14 @@ def histogram(
     *,
     count_rows: bool | None = None,
     extra: FloatArray | None = None,
+    weight_max: int | None = None,
 ) -> Histogram:
     """Count each class in each cell of the last level: one pass over every row.
 
     ``count_rows`` (count rows, not only weight: for weights with zeros) is found from
     ``weight`` unless given. ``extra`` (shape ``(k, n)``): per-row columns summed per
-    cell too (:attr:`Histogram.extra`).
+    cell too (:attr:`Histogram.extra`). ``weight_max``: the largest of positive integer
+    weights, when known (the compiled pass then sums them in a leaner loop).
     """
     integer_weights = weight is not None and weight.dtype.kind in "iu"
     if count_rows is None:
@@ -425,7 +428,9 @@ def histogram(
     compiled = _compiled_kernel(len(score)) if len(levels) == 1 and extra is None else None
     if compiled is not None:
         try:
-            hist = _compiled_histogram(compiled, score, is_positive, weight, layout, count_rows)
+            hist = _compiled_histogram(
+                compiled, score, is_positive, weight, layout, count_rows, weight_max
+            )
         except ImportError:  # numba installed but broken: the numpy pass is exact too
             hist = None
         if hist is not None:
@@ -533,6 +538,35 @@ def histogram_collecting(
     return hist, (np.concatenate([r[0] for r in kept]), np.concatenate([r[1] for r in kept]))
 
 
+def histogram_collecting_weighted(
+    score: Scores,
+    is_positive: BoolArray,
+    weight: npt.NDArray[Any],
+    layout: BinLayout,
+    window: tuple[int, int],
+    capacity: int,
+    weight_max: int,
+) -> tuple[Histogram, tuple[Scores, BoolArray, Any] | None]:
+    """:func:`histogram_collecting` with positive integer weights (every one ``>= 1``,
+    at most ``weight_max``).
+
+    Compiled only (the caller checks :func:`_compiled_kernel`): the rows in the window
+    come with their weights, in input order; None when a part found more than
+    ``capacity`` of them. The histogram's ``rows`` are estimated from the weight, as
+    :func:`histogram` does for positive weights.
+    """
+    compiled = _compiled_kernel(len(score))
+    if compiled is None:
+        msg = "the weighted collecting pass needs the compiled kernel (numba)"
+        raise ImportError(msg)
+    by_class, rows = compiled.collect_weighted_counts(
+        score, is_positive, weight, layout, window=window, capacity=capacity,
+        weight_max=weight_max,
+    )  # fmt: skip
+    hist = finish_histogram(by_class, None, weighted=True, integer_weights=True, n_rows=len(score))
+    return hist, rows
+
+
 # H6's compiled counting kernel (engines/_compiled.py), used for the first counting
 # pass when it is there; the numpy path above stays the oracle (tests switch it off).
 USE_COMPILED = True
@@ -560,10 +594,11 @@ def _compiled_histogram(
     weight: Weights,
     layout: BinLayout,
     count_rows: bool,
+    weight_max: int | None = None,
 ) -> Histogram | None:
     """The first-level histogram from the compiled kernel (None: it gave no row counts)."""
     by_class, rows = compiled.layout_counts(
-        score, is_positive, weight, layout, count_rows=count_rows
+        score, is_positive, weight, layout, count_rows=count_rows, weight_max=weight_max
     )
     if weight is not None and count_rows and rows is None:
         return None
@@ -1160,13 +1195,15 @@ class HistogramEngine:
         using memory that grows with the input.
     speculate : bool or None, default None
         Speculative refinement of rows without weights (in memory, or a streamed
-        source whose ``first_batch`` gives a sample: files): guess the bins to refine
+        source whose ``first_batch`` gives a sample: files), or in memory with
+        positive integer weights (compiled kernel only): guess the bins to refine
         from a sample of ``sample_rows`` rows (a stream's first batch; widened), collect the rows
         of those bins during the counting pass, and refine from them when the real
         choice lies inside (else read the rows again: the answer is the same either
         way). None: from :data:`SPECULATE_ROWS` (33,554,432) rows; True: whenever
-        it can (unweighted rows without value columns; a streamed source only where
-        the compiled counting kernel runs); False: never.
+        it can (unweighted or positive integer weights, without value columns;
+        weighted or streamed only where the compiled counting kernel runs); False:
+        never.
     sample_rows : int, default=262,144
         The size of that sample (runs of consecutive rows spread over the input).
     """
@@ -1238,6 +1275,7 @@ class HistogramEngine:
         n_runners_up: int = 5,
         values: ValueColumns | None = None,
         score_range: tuple[float, float] | None = None,
+        weight_range: tuple[int, int] | None = None,
     ) -> PartialSweep:
         """The rows of the exact curve that selecting ``objective`` can need.
 
@@ -1261,6 +1299,9 @@ class HistogramEngine:
         score_range : (float, float), optional
             ``(score.min(), score.max())`` when the caller already has them (validation
             does): saves two passes over the scores. They must be exact.
+        weight_range : (int, int), optional
+            ``(weight.min(), weight.max())`` of integer weights, when the caller has them
+            (validation does): saves two passes over the weights. They must be exact.
 
         Returns
         -------
@@ -1271,7 +1312,9 @@ class HistogramEngine:
         from ._source import ArraySource
 
         if values is None:
-            source = ArraySource(score, is_positive, weight, score_range=score_range)
+            source = ArraySource(
+                score, is_positive, weight, score_range=score_range, weight_range=weight_range
+            )
         else:
             # One (k + 2, n) table: the value columns, then each row's gain split in its
             # positive and negative part (their per-bin sums bound the value in a bin).
@@ -1368,10 +1411,10 @@ class HistogramEngine:
 
         if in_memory and boundable and self._speculates(n):
             assert isinstance(source, ArraySource)
-            # Weighted rows and value columns keep the second pass (the collecting
-            # kernel counts rows only).
+            # Float weights, weights with zeros and value columns keep the second pass
+            # (the collecting kernels sum rows or positive integer weights only).
             guess = None
-            if source.weight is None and source.extra is None:
+            if source.can_speculate():
                 guess = _speculative_window(source, layout, levels[0], refine, self.sample_rows)
             if guess is not None:
                 source.speculate(layout, *guess)
@@ -1504,19 +1547,25 @@ def _speculative_window(
     """
     index = sample_index(len(source.score), sample_rows)
     score, labels = source.score[index], source.is_positive[index]
+    weight = getattr(source, "weight", None)
+    w = None if weight is None else weight[index]  # weighted: the sample's weights count
     n = len(source.score) if n_rows is None else n_rows  # a batch samples all the rows
     compiled = _compiled_kernel(n)
-    by_class = None
+    by_class = in_bin = None
     if compiled is not None:
         try:
-            by_class, _ = compiled.layout_counts(score, labels, None, layout, count_rows=False)
+            by_class, in_bin = compiled.layout_counts(
+                score, labels, w, layout, count_rows=w is not None
+            )
         except ImportError:  # numba installed but broken: numpy counts the same
             by_class = None
     if by_class is None:
-        by_class, _ = count_cells(score, labels, None, layout, [level], count_rows=False)
+        by_class, in_bin = count_cells(score, labels, w, layout, [level], count_rows=w is not None)
     scale = n / len(score)
     positive, negative = by_class[1::2], by_class[0::2]
-    hist = Histogram(positive * scale, negative * scale, positive + negative)
+    if in_bin is None:  # unweighted: the counts are the sample's rows per bin
+        in_bin = positive + negative
+    hist = Histogram(positive * scale, negative * scale, in_bin)
     blocks = _blocks_of(hist, layout, 0, level)
     keep = refine(blocks)
     keep[0] = False  # forced in the sample's top block: the real top bin is added below
@@ -1538,7 +1587,7 @@ def _speculative_window(
     a, b = int(first.min()), int(last.max())
     low = int(blocks.cell[b + 1]) + 1 if b + 1 < len(blocks) else 0
     high = int(blocks.cell[a - 1]) - 1 if a > 0 else layout.n_bins - 1
-    top_rows = 0 if high == layout.n_bins - 1 else int(positive[-1] + negative[-1])
+    top_rows = 0 if high == layout.n_bins - 1 else int(in_bin[-1])
     expected = float(rows[a : b + 1].sum() + top_rows) * scale
     most = int(n * _MAX_CAPACITY_SHARE)
     if expected > most:

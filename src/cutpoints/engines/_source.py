@@ -50,6 +50,7 @@ from ._histogram import (
     finish_histogram,
     histogram,
     histogram_collecting,
+    histogram_collecting_weighted,
     window_marks,
 )
 from ._sort import limit_sort_threads, sort_threads
@@ -199,6 +200,7 @@ class _Speculating:
 
     _window: tuple[BinLayout, tuple[int, int], BoolArray, int] | None = None
     _collected: tuple[Scores, BoolArray] | None = None
+    _collected_weight: Weights = None  # the collected rows' weights (weighted arrays)
     speculation = "off"
 
     def _begin(self, layout: BinLayout, window: tuple[int, int], capacity: int) -> None:
@@ -217,6 +219,7 @@ class _Speculating:
     def stop_speculating(self) -> None:
         """Forget a window and its rows (a source can serve several calls)."""
         self._window, self._collected, self.speculation = None, None, "off"
+        self._collected_weight = None
 
     def _deeper_from_collected(
         self, layout: BinLayout, levels: Sequence[Level]
@@ -227,7 +230,9 @@ class _Speculating:
         parent_rank = levels[1].parent_rank if len(levels) > 1 else None
         if parent_rank is not None and self._inside(layout, levels[:1], [parent_rank >= 0]):
             assert self._collected is not None
-            return histogram(*self._collected, None, layout, levels)
+            # Positive weights (the only weighted rows collected): no row counts.
+            weight = self._collected_weight
+            return histogram(*self._collected, weight, layout, levels, count_rows=False)
         self._missed()
         return None
 
@@ -238,7 +243,8 @@ class _Speculating:
         they hold them all; None (and a miss, where a window was set) otherwise."""
         if self._inside(layout, levels, chosen):
             assert self._collected is not None
-            return _rows_in_cells(*self._collected, None, layout, levels, chosen, ranges)
+            weight = self._collected_weight
+            return _rows_in_cells(*self._collected, weight, layout, levels, chosen, ranges)
         if self._window is not None:
             self._missed()
         return None
@@ -260,6 +266,7 @@ class ArraySource(_Speculating):
         extra: FloatArray | None = None,
         *,
         score_range: tuple[float, float] | None = None,
+        weight_range: tuple[float, float] | None = None,
     ) -> None:
         self.score = score
         self.is_positive = np.asarray(is_positive, dtype=bool)
@@ -268,6 +275,10 @@ class ArraySource(_Speculating):
         # The validated (min, max) of ``score``, when the caller has them: each is a
         # full pass over the scores (about 20 ms at 1e8), so they are not taken twice.
         self.score_range = score_range
+        # Likewise the validated (min, max) of ``weight``: whether some weight is zero,
+        # and the bound on a cell's integer weight (see :meth:`can_speculate`).
+        self.weight_range = weight_range
+        self._bounds: dict[int, Any] = {}  # the weights' min (0) and max (1) once taken
         self._summary: SourceSummary | None = None
 
     def speculate(self, layout: BinLayout, window: tuple[int, int], capacity: int) -> bool:
@@ -277,13 +288,35 @@ class ArraySource(_Speculating):
         collected too: :func:`~._histogram.window_marks`); each thread's part keeps the
         scores and labels of at most ``capacity`` rows. Later passes over cells inside
         the window (deeper counting levels, the refining pass) then read the collected
-        rows only. False (and nothing changes) where it does not apply: weighted rows or
-        extra columns.
+        rows only. False (and nothing changes) where it does not apply
+        (:meth:`can_speculate`).
         """
-        if self.weight is not None or self.extra is not None:
+        if not self.can_speculate():
             return False
         self._begin(layout, window, capacity)
         return True
+
+    def can_speculate(self) -> bool:
+        """Whether a counting pass can collect a window's rows: no extra columns, and
+        no weights or positive integer ones with the compiled kernel there (float sums
+        keep the numpy pass's order; zero weights need row counts: both count twice)."""
+        if self.extra is not None:
+            return False
+        w = self.weight
+        if w is None:
+            return True
+        if w.dtype.kind not in "iu" or _compiled_kernel(len(self.score)) is None:
+            return False
+        return len(w) > 0 and self._weight_bound(0) > 0
+
+    def _weight_bound(self, which: int) -> Any:
+        """The weights' min (``which=0``) or max (1): as validated, else taken (once)."""
+        assert self.weight is not None
+        if self.weight_range is not None:
+            return self.weight_range[which]
+        if which not in self._bounds:
+            self._bounds[which] = (self.weight.min() if which == 0 else self.weight.max()).item()
+        return self._bounds[which]
 
     def summary(self) -> SourceSummary:
         """Row count and score range (class totals are not counted: not needed here)."""
@@ -302,7 +335,7 @@ class ArraySource(_Speculating):
                 high=high,
                 weighted=w is not None,
                 integer_weights=w is not None and w.dtype.kind in "iu",
-                zero_weights=w is not None and n > 0 and not w.min() > 0,
+                zero_weights=w is not None and n > 0 and not self._weight_bound(0) > 0,
                 n_extra=0 if self.extra is None else len(self.extra),
             )
         return self._summary
@@ -313,9 +346,21 @@ class ArraySource(_Speculating):
         if self._window is not None and self.speculation != "overflow":
             layout_w, window, _, capacity = self._window
             if len(levels) == 1 and layout_w == layout:
-                hist, self._collected = histogram_collecting(
-                    self.score, self.is_positive, layout, levels[0], window, capacity
-                )
+                if self.weight is None:
+                    hist, self._collected = histogram_collecting(
+                        self.score, self.is_positive, layout, levels[0], window, capacity
+                    )
+                else:
+                    try:
+                        hist, found = histogram_collecting_weighted(
+                            self.score, self.is_positive, self.weight, layout, window,
+                            capacity, int(self._weight_bound(1)),
+                        )  # fmt: skip
+                    except ImportError:  # numba installed but broken: count, collect nothing
+                        self.stop_speculating()
+                        return self.histogram(layout, levels)
+                    self._collected = None if found is None else found[:2]
+                    self._collected_weight = None if found is None else found[2]
                 if self._collected is None:
                     self.speculation = "overflow"
                 return hist
@@ -323,14 +368,21 @@ class ArraySource(_Speculating):
             deeper = self._deeper_from_collected(layout, levels)
             if deeper is not None:
                 return deeper
+        w = self.weight
+        # Positive integer weights of known maximum: the compiled first pass sums them in
+        # a leaner loop (the maximum bounds its int32 cells). Not worth a scan of its own.
+        known = self.weight_range is not None or 1 in self._bounds
+        positive = w is not None and w.dtype.kind in "iu" and not count_rows
+        positive = positive and known and len(levels) == 1
         return histogram(
             self.score,
             self.is_positive,
-            self.weight,
+            w,
             layout,
             levels,
             count_rows=count_rows,
             extra=self.extra,
+            weight_max=int(self._weight_bound(1)) if positive else None,
         )
 
     def rows_in(
