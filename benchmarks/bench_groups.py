@@ -5,6 +5,7 @@ Usage::
     python benchmarks/bench_groups.py               # 1e7 rows; writes docs/benchmarks.md
     python benchmarks/bench_groups.py --repeats 9   # more timed rounds (default 5)
     python benchmarks/bench_groups.py --quick       # 1e5 rows; does not touch the docs
+    python benchmarks/bench_groups.py --ab 15       # this session's stages, old vs new
 
 Speed, in one process on the same data (1e7 rows, float64 logistic scores of a normal,
 10% positives, separating better in some groups than in others): ``find_cutpoint``
@@ -46,8 +47,8 @@ def make_data(n: int, n_groups: int, seed: int = 0) -> tuple[np.ndarray, np.ndar
 
 def warm_numba() -> float:
     """Run the compiled kernels once on a few rows, the ungrouped counting pass's and the
-    grouped passes' (group codes, counts, partitioned counts, picked rows, curve rows, hull,
-    knapsack stage): afterwards numba is loaded and both calls take their compiled
+    grouped passes' (group codes, score range, counts, partitioned counts, picked rows,
+    curve rows, hull, knapsack stage): afterwards numba is loaded and both calls take their compiled
     paths, as in a process that already ran a large input. Returns the seconds it took
     (numba's import and loading the cached kernels)."""
     from cutpoints.engines import _compiled
@@ -64,6 +65,7 @@ def warm_numba() -> float:
     )  # fmt: skip
     codes = np.array([0, 1, 0])
     _kernels.int_scan(codes, 0, 2)
+    _kernels.score_range(score)
     cells = _binned._count(score, y, None, codes, 2, layout, compiled=True)
     _kernels.group_edges(score, y, codes, 2, layout)  # the partitioned count (large tables)
     zero = np.zeros((2, 1), dtype=np.int64)
@@ -220,12 +222,71 @@ def parity(n: int) -> list[str]:
     return rows
 
 
+def ab(n: int, rounds: int) -> None:
+    """The grouped independent call (1,000 groups, numba warm) with session 20's stages
+    against their predecessors, in alternating rounds in one process; prints min and
+    median of each and of the ungrouped call. The predecessors are still in the package
+    (the weighted path's one-thread ``sorted_runs``, numpy's ``min`` and ``max``, the
+    refine blocks in a loop), so "old" routes the call through them."""
+    import statistics
+
+    from cutpoints.groups import _binned, _kernels
+
+    y, s, g = make_data(n, 1000)
+    warm_numba()
+    new = (_kernels.bucketed_runs, _kernels.score_range, _binned._map)
+
+    def old_runs(found, refine, rows_per_cell, tp_edges, fp_edges):  # type: ignore[no-untyped-def]
+        ones = np.ones(len(found.index), dtype=tp_edges.dtype)
+        return _kernels.sorted_runs(found, ones, refine, rows_per_cell, tp_edges, fp_edges)
+
+    old = (
+        old_runs,
+        lambda score: (float(score.min()), float(score.max())),
+        lambda task, parts: [task(a, b) for a, b in parts],
+    )
+
+    def use(stages: tuple[object, ...]) -> None:
+        _kernels.bucketed_runs, _kernels.score_range, _binned._map = stages  # type: ignore[assignment]
+
+    def grouped() -> object:
+        return cp.find_cutpoint(y, s, groups=g)
+
+    calls = {"ungrouped": (new, lambda: cp.find_cutpoint(y, s)), "old": (old, grouped),
+             "new": (new, grouped)}  # fmt: skip
+    answers = []
+    for stages, call in (calls["old"], calls["new"]):
+        use(stages)
+        answers.append(call())
+    assert answers[0].thresholds == answers[1].thresholds  # type: ignore[attr-defined]
+    times: dict[str, list[float]] = {name: [] for name in calls}
+    try:
+        for _ in range(rounds):
+            for name, (stages, call) in calls.items():
+                use(stages)
+                start = time.perf_counter()
+                call()
+                times[name].append(time.perf_counter() - start)
+    finally:
+        use(new)
+    for name, values in times.items():
+        print(
+            f"{name:9s} min {fmt_seconds(min(values))} median "
+            f"{fmt_seconds(statistics.median(values))}"
+        )
+    print(f"load average {os.getloadavg()[0]:.1f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--ab", type=int, default=0, metavar="ROUNDS")
     args = parser.parse_args()
     n = 100_000 if args.quick else 10_000_000
+    if args.ab:
+        ab(n, args.ab)
+        return
     load_before = os.getloadavg()[0]
     speed_rows, warm_seconds = speed(n, repeats=args.repeats)
     load = max(load_before, os.getloadavg()[0])

@@ -350,7 +350,7 @@ def test_bins_to_refine_found_block_by_block_equal_the_whole_table(metric, const
     bounds = as_constraints(list(constraints))
     whole = _binned._refine_by_blocks(table, objective, bounds, maximize, block=1 << 40)
     n_edges = table.tp_edges.shape[1]
-    nonempty = table.cells.rows > 0
+    nonempty = table.rows > 0
     assert 0 < (whole & nonempty).sum() < nonempty.sum()  # some bins refined, not all
     for groups_per_block in (1, 5, 36):
         blocks = _binned._refine_by_blocks(

@@ -7,6 +7,8 @@ passes is the sort path's (tests/test_groups_histogram.py's ``assert_same``).
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -362,6 +364,9 @@ def _check_group_codes(labels, monkeypatch):
     assert scans  # the compiled scan ran
     assert got[0] == want[0]
     assert [type(v) for v in got[0]] == [type(v) for v in want[0]]
+    # Plain Python labels, as np.unique's path gives them (not numpy scalars).
+    plain = np.unique(labels).tolist()
+    assert list(want[0]) == plain and {type(v) for v in want[0]} == {type(v) for v in plain}
     assert got[1].dtype == want[1].dtype == np.int64
     np.testing.assert_array_equal(got[1], want[1])
     low, high = int(np.min(labels)), int(np.max(labels))
@@ -467,3 +472,118 @@ def test_group_code_scan_threads_agree(low, monkeypatch):
         assert got[0] == want[0]
         np.testing.assert_array_equal(got[1], want[1])
     assert len(want[0]) == 1001 and want[0][0] == low - 1
+
+
+def check_bucketed(score, y, codes, n_groups, layout, refine):
+    """The curve rows by bucketed_runs (ranges of groups on the threads) are the numpy
+    pass's, field for field, to the dtype; and sorted_runs' (one thread, weights)."""
+    slow = _binned._count(score, y, None, codes, n_groups, layout, compiled=False)
+    nonempty = slow.rows > 0
+    has_rows = np.flatnonzero(nonempty.any(axis=1))
+    # As with_ends() does: every group with rows has a refined cell (the oracle needs one)
+    refine[has_rows, np.argmax(nonempty[has_rows], axis=1)] = True
+    zero = np.zeros((n_groups, 1), dtype=np.int64)
+    tp_edges = np.concatenate((zero, np.cumsum(slow.positive, axis=1)), axis=1)
+    fp_edges = np.concatenate((zero, np.cumsum(slow.negative, axis=1)), axis=1)
+    args = (score, y, None, codes, layout, refine, slow.rows, tp_edges, fp_edges)
+    fast = _binned._runs(*args, compiled=True)
+    want = _binned._runs(*args, compiled=False)
+    rows_per_cell = slow.rows[refine]
+    found = _kernels.picked_rows(
+        score, y, codes, layout, refine[:, ::-1].ravel(), int(rows_per_cell.sum())
+    )
+    weighted = _kernels.sorted_runs(
+        found, np.ones(len(found.index), dtype=np.int64), refine, rows_per_cell, tp_edges, fp_edges
+    )
+    for k, name in enumerate(("group", "bin", "thresholds", "tp", "fp", "starts", "n_rows")):
+        a, b = getattr(fast, name), getattr(want, name)
+        assert a.dtype == b.dtype, name
+        np.testing.assert_array_equal(a, b, err_msg=name)
+        np.testing.assert_array_equal(weighted[k], b, err_msg=name)
+    np.testing.assert_array_equal(np.signbit(fast.thresholds), np.signbit(want.thresholds))
+    return fast
+
+
+@settings(max_examples=100, deadline=None)
+@given(data=rows(), bits=st.integers(1, 8), seed=st.integers(0, 2**32 - 1))
+def test_bucketed_runs_equal_numpy(data, bits, seed):
+    # Ties, both zeros, extremes, empty groups, refined empty cells.
+    score, y, codes, n_groups, _ = data
+    layout = bits_layout(score, bits)
+    refine = np.random.default_rng(seed).random((n_groups, layout.n_bins)) < 0.4
+    check_bucketed(score, y, codes, n_groups, layout, refine)
+
+
+@pytest.mark.parametrize("threads", ["1", "2", "3"])
+def test_bucketed_runs_split_between_the_threads(threads, monkeypatch):
+    # Ranges of groups turned into curve rows apart, then moved together: a dominant
+    # group, empty groups, ties (both zeros among them) within buckets of any size;
+    # signed and non-negative layouts.
+    monkeypatch.setenv("CUTPOINTS_NUM_THREADS", threads)
+    rng = np.random.default_rng(11)
+    n = 300_000
+    tied = rng.choice(np.array([-0.0, 0.0, 0.25, 0.5, -1.5, 3.0]), n)
+    score = np.where(rng.random(n) < 0.3, tied, np.round(rng.random(n), 5) - 0.5)
+    y = rng.random(n) < 0.3
+    codes = np.where(rng.random(n) < 0.5, 3, rng.integers(0, 300, n))
+    codes[codes % 11 == 0] = 5  # empty groups
+    n_groups = 305  # the last ones empty too
+    calls = []
+    kernels = _kernels._compile()
+    real = kernels["bucket_runs"]
+    monkeypatch.setitem(kernels, "bucket_runs", lambda *a: calls.append(a[10:12]) or real(*a))
+    for layout in (bits_layout(score, 9), bin_layout(0.0, 3.0, 9)):
+        if layout.nonnegative:
+            score = np.where(score == 0, score, np.abs(score))
+        refine = rng.random((n_groups, layout.n_bins)) < 0.3
+        runs = check_bucketed(score, y, codes, n_groups, layout, refine)
+        assert runs.n_rows.sum() > _kernels._MIN_ROWS_A_RANGE  # enough to split
+        assert len(calls) == int(threads)  # one range of groups a thread
+        ranges = sorted(calls)  # (g0, g1) each, in the order the threads ran
+        assert ranges[0][0] == 0 and ranges[-1][1] == n_groups
+        assert all(a[1] == b[0] for a, b in itertools.pairwise(ranges))  # no gap, no overlap
+        calls.clear()
+
+
+def test_bucketed_runs_sort_subnormal_and_huge_spans():
+    # Buckets whose scores span a few subnormals (dividing by the span overflows) or
+    # nearly all of float64 (the span overflows): sorted exactly all the same.
+    tiny = np.array([0.0, 5e-324, 1e-323, 1.5e-323, 5e-324, 2e-323, 0.0, 1e-323] * 4)
+    huge = np.array([-1.7e308, 1.7e308, 0.0, -1e308, 1e308, 5.0, -5.0, 1.7e308] * 4)
+    for score in (tiny, huge):
+        rng = np.random.default_rng(2)
+        score = rng.permutation(score)
+        y = rng.random(len(score)) < 0.5
+        y[:2] = [True, False]
+        codes = np.zeros(len(score), dtype=np.int64)
+        layout = bits_layout(score, 1)
+        check_bucketed(score, y, codes, 1, layout, np.ones((1, layout.n_bins), dtype=bool))
+
+
+def test_bucketed_runs_refuse_rows_the_count_did_not_find():
+    score = np.array([0.1, 0.9, 0.1, 0.9])
+    y = np.array([True, False, True, True])
+    layout = bin_layout(0.1, 0.9, 1)
+    found = _kernels.picked_rows(score, y, np.zeros(4, dtype=np.int64), layout, np.ones(2, bool), 4)
+    edges = np.array([[0, 1, 2]])
+    refine = np.array([[True, True]])
+    runs = _kernels.bucketed_runs(found, refine, np.array([2, 2]), edges, edges)
+    assert runs[2].tolist() == [np.inf, 0.9, 0.1]
+    with pytest.raises(InvalidParameterError, match=r"add up to the picked rows \(4; got 3\)"):
+        _kernels.bucketed_runs(found, refine, np.array([1, 2]), edges, edges)
+    # The right total in the wrong cells: the second cell (scores 0.1) overflows.
+    with pytest.raises(InvalidParameterError, match="'rows_per_cell' must be the picked rows"):
+        _kernels.bucketed_runs(found, refine, np.array([3, 1]), edges, edges)
+
+
+@pytest.mark.parametrize("threads", ["1", "2"])
+def test_score_range_is_the_lowest_and_highest(threads, monkeypatch):
+    monkeypatch.setenv("CUTPOINTS_NUM_THREADS", threads)
+    rng = np.random.default_rng(5)
+    score = rng.normal(size=200_000)
+    score[[7, 150_000]] = [-9.5, 12.25]  # one in each thread's part
+    assert _kernels.score_range(score) == (-9.5, 12.25)
+    low, high = _kernels.score_range(np.array([-0.0, 0.0, -0.0]))
+    assert (low, high) == (0.0, 0.0) and not np.signbit(low) and not np.signbit(high)
+    with pytest.raises(InvalidParameterError, match="'score' must hold at least one"):
+        _kernels.score_range(np.array([]))

@@ -51,6 +51,7 @@ import numpy.typing as npt
 from .._api import N_RUNNERS_UP, _Columns
 from .._cutpoint import Cutpoint
 from .._metrics import BoundMetric
+from ..engines._compiled import _map
 from ..engines._histogram import (
     BinLayout,
     BinnedCurve,
@@ -322,17 +323,20 @@ def _refine_by_blocks(
     n_groups, n_edges = table.tp_edges.shape
     step = max(1, block // n_edges)
     valid = table.valid
-    parts = [
-        _to_refine(
-            table.tp_edges[a : a + step].astype(np.float64),
-            table.fp_edges[a : a + step].astype(np.float64),
-            valid[a : a + step],
+
+    def task(a: int, b: int) -> BoolArray:
+        return _to_refine(
+            table.tp_edges[a:b].astype(np.float64),
+            table.fp_edges[a:b].astype(np.float64),
+            valid[a:b],
             objective,
             constraints,
             maximize,
         )
-        for a in range(0, n_groups, step)
-    ]
+
+    blocks = [(a, min(a + step, n_groups)) for a in range(0, n_groups, step)]
+    # On the sort threads: numpy's ufuncs release the GIL.
+    parts = _map(task, blocks) if len(blocks) > 1 else [task(*blocks[0])]
     return parts[0] if len(parts) == 1 else np.concatenate(parts)
 
 
@@ -355,15 +359,15 @@ def choose_binned(
         return None
     refine = table.with_ends(_refine_by_blocks(table, objective, constraints, maximize))
     score, is_positive, weight = table.score, columns.is_positive, columns.weight
-    layout, cells, tp_edges, fp_edges = table.layout, table.cells, table.tp_edges, table.fp_edges
+    layout, rows, tp_edges, fp_edges = table.layout, table.rows, table.tp_edges, table.fp_edges
     n_pos, n_neg = tp_edges[:, -1], fp_edges[:, -1]
-    runs = _runs(score, is_positive, weight, codes, layout, refine, cells.rows, tp_edges, fp_edges)
+    runs = _runs(score, is_positive, weight, codes, layout, refine, rows, tp_edges, fp_edges)
     picked = _select(runs, n_pos, n_neg, objective, constraints, maximize, ties)
     if picked is None:
         return None
     make = CutpointFactory(objective, constraints)
     sign = 1.0 if columns.rule == ">=" else -1.0
-    sizes = cells.rows.sum(axis=1)
+    sizes = rows.sum(axis=1)
     # Python scalars of every group at once (the counts' own dtype, as one row's would be).
     at = np.asarray(picked[0], dtype=np.int64)
     tp, fp = runs.tp[at], runs.fp[at]
@@ -380,7 +384,7 @@ def choose_binned(
             strict=True,
         )
     ]
-    curves = _GroupCurves(columns, layout, runs, cells, refine, tp_edges, fp_edges, sign, codes)
+    curves = _GroupCurves(columns, layout, runs, rows, refine, tp_edges, fp_edges, sign, codes)
 
     def build(g: int) -> Cutpoint:
         curve = curves.curve(g)
@@ -398,7 +402,7 @@ class _Table:
 
     score: FloatArray
     layout: BinLayout
-    cells: _Cells
+    rows: IntArray  # shape (groups, bins), bins highest scores first: rows per cell
     tp_edges: np.ndarray  # shape (groups, bins + 1): counts above each bin edge
     fp_edges: np.ndarray
 
@@ -407,34 +411,38 @@ class _Table:
         """Count; None if a group holds one class (the sort path names it)."""
         score = np.ascontiguousarray(columns.score, dtype=np.float64)
         bits = cell_bits(len(score), n_groups)
-        layout = bin_layout(float(score.min()), float(score.max()), bits)
+        compiled = _kernels.worthwhile(len(score))
+        low, high = (
+            _kernels.score_range(score) if compiled else (float(score.min()), float(score.max()))
+        )
+        layout = bin_layout(low, high, bits)
         weight = columns.weight
-        if weight is None and _kernels.worthwhile(len(score)):
+        if weight is None and compiled:
             # Compiled: the threads' tables added up and summed per group in one pass
             # (the same integers as below).
             tables = _kernels.group_edges(score, columns.is_positive, codes, n_groups, layout)
-            cells = _Cells(tables.positive, tables.negative, tables.rows)
-            tp_edges, fp_edges = tables.tp_edges, tables.fp_edges
+            rows, tp_edges, fp_edges = tables.rows, tables.tp_edges, tables.fp_edges
         else:
             cells = _count(score, columns.is_positive, weight, codes, n_groups, layout)
             zero = np.zeros((n_groups, 1), dtype=cells.positive.dtype)
             tp_edges = np.concatenate((zero, np.cumsum(cells.positive, axis=1)), axis=1)
             fp_edges = np.concatenate((zero, np.cumsum(cells.negative, axis=1)), axis=1)
+            rows = cells.rows
         if not ((tp_edges[:, -1] > 0) & (fp_edges[:, -1] > 0)).all():
             return None
-        return cls(score, layout, cells, tp_edges, fp_edges)
+        return cls(score, layout, rows, tp_edges, fp_edges)
 
     @property
     def valid(self) -> BoolArray:
         """The edge rows that are rows of the curve: row 0 and the edges of non-empty
         bins (an empty bin's edge repeats the row above)."""
         first = np.ones((len(self.tp_edges), 1), dtype=bool)
-        return np.concatenate((first, self.cells.rows > 0), axis=1)
+        return np.concatenate((first, self.rows > 0), axis=1)
 
     def with_ends(self, refine: BoolArray) -> BoolArray:
         """``refine`` plus each group's top and bottom non-empty bins (its extreme
         scores are then observed), less the empty bins."""
-        nonempty = self.cells.rows > 0
+        nonempty = self.rows > 0
         first = np.argmax(nonempty, axis=1)
         last = nonempty.shape[1] - 1 - np.argmax(nonempty[:, ::-1], axis=1)
         everyone = np.arange(len(nonempty))
@@ -467,7 +475,7 @@ def budget_curves(
         codes,
         table.layout,
         refine,
-        table.cells.rows,
+        table.rows,
         table.tp_edges,
         table.fp_edges,
     )
@@ -476,7 +484,7 @@ def budget_curves(
         columns,
         table.layout,
         runs,
-        table.cells,
+        table.rows,
         refine,
         table.tp_edges,
         table.fp_edges,
@@ -514,7 +522,8 @@ def _runs(
     compiled: bool | None = None,
 ) -> _Runs:
     """The rows of the refined cells, sorted by (group, score), as exact curve rows
-    (compiled or numpy as in :func:`_count`)."""
+    (compiled or numpy as in :func:`_count`; compiled and unweighted, on the sort
+    threads: :func:`~cutpoints.groups._kernels.bucketed_runs`)."""
     n_groups, n_bins = refine.shape
     # Cells number bins upwards; ``refine`` counts them downwards.
     rows_per_cell = cells_rows[refine]
@@ -522,6 +531,8 @@ def _runs(
     picked = refine[:, ::-1].ravel()
     if _kernels.worthwhile(len(score)) if compiled is None else compiled:
         found = _kernels.picked_rows(score, is_positive, codes, layout, picked, n_picked)
+        if weight is None:
+            return _Runs(*_kernels.bucketed_runs(found, refine, rows_per_cell, tp_edges, fp_edges))
         count_type = tp_edges.dtype
         picked_weight = (
             np.ones(n_picked, dtype=count_type)
@@ -638,7 +649,7 @@ class _GroupCurves:
     columns: _Columns
     layout: BinLayout
     runs: _Runs
-    cells: _Cells
+    rows: IntArray  # per cell (groups x bins)
     refine: BoolArray
     tp_edges: np.ndarray
     fp_edges: np.ndarray
@@ -652,7 +663,7 @@ class _GroupCurves:
             (np.arange(n_bins - 1, -1, -1, dtype=np.uint64) << np.uint64(layout.shift))
             + np.uint64(layout.base)
         )
-        plain = np.flatnonzero((self.cells.rows[g] > 0) & ~self.refine[g])
+        plain = np.flatnonzero((self.rows[g] > 0) & ~self.refine[g])
         a, b = int(runs.starts[g]), int(runs.starts[g + 1])
         bins = np.concatenate((runs.bin[a:b], plain))
         order = np.argsort(bins, kind="stable")  # row 0 (bin -1) first; runs keep order
@@ -673,13 +684,13 @@ class _GroupCurves:
             observed=observed[order],
             edge_rows=edge_rows,
             bin_lower=self.sign * lower[bins[last_of_bin[1:]]],
-            n_bins=int(np.count_nonzero(self.cells.rows[g])),
+            n_bins=int(np.count_nonzero(self.rows[g])),
             n_refined_bins=int(np.count_nonzero(self.refine[g])),
             n_refined_rows=int(runs.n_rows[g]),
             source=full,
             n_positive=self.tp_edges[g, -1].item(),
             n_negative=self.fp_edges[g, -1].item(),
-            n_samples=int(self.cells.rows[g].sum()),
+            n_samples=int(self.rows[g].sum()),
             rule=columns.rule,
             weighted=columns.weight is not None,
             positive_label=columns.positive_label,

@@ -93,7 +93,8 @@ def encode_groups(
             # Every value of the range present: the code is the value less the lowest.
             codes = shifted if present.all() else (np.cumsum(present) - 1)[shifted]
             distinct = np.flatnonzero(present) + low
-            labels = tuple(_plain(array.dtype.type(v)) for v in distinct)
+            # Plain Python values in one call (as _plain gives them one by one).
+            labels = tuple(distinct.astype(array.dtype).tolist())
             if array.dtype.kind == "b":
                 labels = tuple(bool(v) for v in distinct)
             return labels, codes.astype(np.int64, copy=False)

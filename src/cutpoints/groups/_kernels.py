@@ -10,10 +10,12 @@ the curve rows take two argsorts and a dozen gathers. Here each pass is one loop
 compiled by numba, reading each input column once (:func:`cell_counts`,
 :func:`picked_rows`, which also gathers what the next step reads), and the curve rows
 one counting sort by cell with a small sort per cell (:func:`sorted_runs`: insertion
-for the usual few dozen rows). Integer group labels are coded in one scan
-(:func:`int_scan`: min, max and the labels present). Without weights, the threads'
-count tables are added up and turned into each group's edge counts in one compiled
-pass too (:func:`group_edges`). The knapsack of
+for the usual few dozen rows; without weights :func:`bucketed_runs`, ranges of groups
+on the sort threads, a bucket sort before the insertion). Integer group labels are
+coded in one scan (:func:`int_scan`: min, max and the labels present), the scores'
+range found in another (:func:`score_range`). Without weights, the threads' count
+tables are added up and turned into each group's edge counts in one compiled pass
+too (:func:`group_edges`). The knapsack of
 :mod:`cutpoints.groups._joint` finds each group's hull in one pass
 (:func:`upper_hull`) and runs its per-item loop compiled, branch-free
 (:func:`knapsack_stage`). The numpy code stays the oracle: ``tests/test_groups_kernels.py``
@@ -46,18 +48,21 @@ import numpy.typing as npt
 from ..engines import _compiled
 from ..engines._compiled import _even_parts, _map
 from ..engines._histogram import BinLayout
+from ..engines._sort import sort_threads
 from ..errors import InvalidParameterError
 
 __all__ = [
     "COLD_START_ITEMS",
     "GroupTables",
     "Picked",
+    "bucketed_runs",
     "cell_counts",
     "group_edges",
     "int_scan",
     "knapsack_stage",
     "knapsack_worthwhile",
     "picked_rows",
+    "score_range",
     "sorted_runs",
     "upper_hull",
     "worthwhile",
@@ -182,16 +187,14 @@ def _merge_edges(  # pragma: no cover - compiled
     first: int,
     last: int,
     n_bins: int,
-    positive: Any,
-    negative: Any,
     rows: Any,
     tp_edges: Any,
     fp_edges: Any,
 ) -> None:
     """Add up the threads' tables (``tables[k, 2 * cell + is_positive]``, bins
-    ascending) for groups ``first:last`` and write their rows of the tables, bins
-    highest scores first, and their cumulative counts at every bin edge: one pass, no
-    strided temporaries."""
+    ascending) for groups ``first:last`` and write their rows per cell, bins highest
+    scores first, and their cumulative counts at every bin edge: one pass, no strided
+    temporaries."""
     n_parts = tables.shape[0]
     for g in range(first, last):
         tp, fp = np.int64(0), np.int64(0)
@@ -203,7 +206,7 @@ def _merge_edges(  # pragma: no cover - compiled
             for k in range(n_parts):
                 q += np.int64(tables[k, at])
                 p += np.int64(tables[k, at + 1])
-            positive[g, j], negative[g, j], rows[g, j] = p, q, p + q
+            rows[g, j] = p + q
             tp += p
             fp += q
             tp_edges[g, j + 1], fp_edges[g, j + 1] = tp, fp
@@ -283,6 +286,17 @@ def _pick_signed(  # pragma: no cover - compiled
     )  # fmt: skip
 
 
+def _score_range(values: Any, start: int, stop: int) -> tuple[Any, Any]:  # pragma: no cover
+    """The lowest and highest of ``values[start:stop]`` (no NaN: checked at the edge)."""
+    v = values[start:stop]
+    lo, hi = v[0], v[0]
+    for i in range(stop - start):
+        x = v[i]
+        lo = min(lo, x)
+        hi = max(hi, x)
+    return lo, hi
+
+
 def _knapsack_stage(  # pragma: no cover - compiled
     best: Any, lo: int, hi: int, cap: int, units: Any, values: Any, new: Any, choice: Any
 ) -> None:
@@ -355,6 +369,9 @@ def _upper_hull(w: Any, v: Any, out: Any) -> int:  # pragma: no cover - compiled
         k = m
     return k
 
+
+#: Picked rows from which :func:`bucketed_runs` splits its work between the threads.
+_MIN_ROWS_A_RANGE = 1 << 15
 
 #: Buckets of at most this many rows are sorted by insertion in place (a bucket is a
 #: score bin of one group: a few dozen rows); larger ones by an argsort.
@@ -455,6 +472,135 @@ def _runs(  # pragma: no cover - compiled
     return out
 
 
+def _sort_pairs(  # pragma: no cover - compiled
+    keys: Any, labels: Any, a: int, e: int, tmp_keys: Any, tmp_labels: Any, fill: Any
+) -> None:
+    """:func:`_sort_bucket` without weights, faster on a bucket's few dozen rows: a
+    bucket sort by the key's place between the bucket's lowest and highest (as many
+    slots as rows; the slot only grows with the key), then insertion, which finds
+    the rows almost in order (exact whatever the slots: they only save moves).
+    ``tmp_keys``, ``tmp_labels`` and ``fill`` hold at least ``_INSERTION_MAX + 1``."""
+    m = e - a
+    if m > _INSERTION_MAX:
+        order = np.argsort(keys[a:e]) + a
+        keys[a:e] = keys[order]
+        labels[a:e] = labels[order]
+        return
+    lo, hi = keys[a], keys[a]
+    for i in range(a + 1, e):
+        lo = min(lo, keys[i])
+        hi = max(hi, keys[i])
+    span = hi - lo
+    scale = m / span if span > 0.0 else 0.0
+    # Else all tied, or a span past float64 or too small to divide by (subnormal):
+    # insertion alone. A finite scale keeps each slot in [0, m) (no NaN, no overflow).
+    if span < np.inf and 0.0 < scale < np.inf:
+        for s in range(m + 1):
+            fill[s] = 0
+        for i in range(a, e):
+            fill[max(0, min(np.int64((keys[i] - lo) * scale), m - 1)) + 1] += 1
+        for s in range(m):
+            fill[s + 1] += fill[s]
+        for i in range(a, e):
+            s = max(0, min(np.int64((keys[i] - lo) * scale), m - 1))
+            at = fill[s]
+            tmp_keys[at], tmp_labels[at] = keys[i], labels[i]
+            fill[s] = at + 1
+        for i in range(m):
+            keys[a + i], labels[a + i] = tmp_keys[i], tmp_labels[i]
+    for i in range(a + 1, e):
+        k, lab = keys[i], labels[i]
+        j = i - 1
+        while j >= a and keys[j] > k:
+            keys[j + 1], labels[j + 1] = keys[j], labels[j]
+            j -= 1
+        keys[j + 1], labels[j + 1] = k, lab
+
+
+def _bucket_runs(  # pragma: no cover - compiled
+    cell: Any,
+    score: Any,
+    label: Any,
+    rank: Any,
+    n_bins: int,
+    offsets: Any,
+    bucket_group: Any,
+    bucket_bin: Any,
+    r0: int,
+    r1: int,
+    g0: int,
+    g1: int,
+    tp_edges: Any,
+    fp_edges: Any,
+    out_group: Any,
+    out_bin: Any,
+    out_t: Any,
+    out_tp: Any,
+    out_fp: Any,
+    out_starts: Any,
+    n_rows: Any,
+) -> int:
+    """:func:`_runs` (unweighted) for buckets ``r0:r1``, the refined cells of groups
+    ``g0:g1``: it buckets their rows (of all the picked rows, those of these groups,
+    by their cell's rank ``rank[cell]``), then writes their curve rows from 0 (``out_starts[g]``
+    relative to them), or -1 if a bucket holds more rows than ``offsets`` gives it.
+    Threads take ranges of groups apart."""
+    base = offsets[r0]
+    n = offsets[r1] - base
+    fill = offsets[r0:r1] - base
+    keys = np.empty(n, dtype=np.float64)
+    labels = np.empty(n, dtype=np.bool_)
+    first, last = g0 * n_bins, g1 * n_bins  # the range's cells (ids group * n_bins + bin)
+    for k in range(len(cell)):
+        c = cell[k]
+        if c < first or c >= last:
+            continue
+        r = rank[c]
+        at = fill[r - r0]
+        if at >= offsets[r + 1] - base:  # more rows than counted: never write past it
+            return -1
+        keys[at] = -(score[k] + 0.0)  # both zeros are one score
+        labels[at] = label[k]
+        fill[r - r0] = at + 1
+    out = 0
+    group = g0 - 1
+    tmp_keys = np.empty(_INSERTION_MAX + 1, dtype=np.float64)
+    tmp_labels = np.empty(_INSERTION_MAX + 1, dtype=np.bool_)
+    slots = np.empty(_INSERTION_MAX + 2, dtype=np.int64)
+    for r in range(r0, r1):
+        g = bucket_group[r]
+        while group < g:  # row 0 ("flag nothing") in front of each group's runs
+            group += 1
+            out_starts[group] = out
+            out_group[out], out_bin[out], out_t[out] = group, -1, np.inf
+            out_tp[out], out_fp[out] = 0, 0
+            out += 1
+        a, e = offsets[r] - base, offsets[r + 1] - base
+        _sort_pairs(keys, labels, a, e, tmp_keys, tmp_labels, slots)  # highest score first
+        b = bucket_bin[r]
+        tp, fp = tp_edges[g, b], fp_edges[g, b]
+        q = a
+        while q < e:
+            t = keys[q]
+            while q < e and keys[q] == t:
+                if labels[q]:
+                    tp += 1
+                else:
+                    fp += 1
+                q += 1
+            out_group[out], out_bin[out], out_t[out] = g, b, -t
+            out_tp[out], out_fp[out] = tp, fp
+            out += 1
+        n_rows[g] += e - a
+    while group < g1 - 1:  # pragma: no cover - every group has a refined bin
+        group += 1
+        out_starts[group] = out
+        out_group[out], out_bin[out], out_t[out] = group, -1, np.inf
+        out_tp[out], out_fp[out] = 0, 0
+        out += 1
+    return out
+
+
 def _compile() -> dict[str, Callable[..., Any]]:
     """The compiled kernels (imports numba; compiles, or loads from the cache, lazily)."""
     global _kernels
@@ -467,7 +613,13 @@ def _compile() -> dict[str, Callable[..., Any]]:
             # when it compiles: point those names at the compiled helpers first.
             module = globals()
             inline = numba.njit(inline="always")
-            for name in ("_cell", "_count_loop", "_pick_loop", "_sort_bucket"):
+            for name in (
+                "_cell",
+                "_count_loop",
+                "_pick_loop",
+                "_sort_bucket",
+                "_sort_pairs",
+            ):
                 module[name] = inline(module[name])
             _kernels = {
                 name: jit(module[f"_{name}"])
@@ -477,6 +629,8 @@ def _compile() -> dict[str, Callable[..., Any]]:
                     "merge_edges",
                     "pick_nonnegative",
                     "pick_signed",
+                    "bucket_runs",
+                    "score_range",
                     "knapsack_stage",
                     "runs",
                     "int_scan",
@@ -777,14 +931,23 @@ def cell_counts(
 @dataclass(frozen=True)
 class GroupTables:
     """:func:`group_edges`'s result: per cell (groups x bins, bins highest scores
-    first) the positives, negatives and rows; per group the counts above every bin
-    edge (groups x bins + 1, from 0 to the group's totals)."""
+    first) the rows; per group the counts above every bin edge (groups x bins + 1,
+    from 0 to the group's totals). The class counts per cell are the edges'
+    differences (not written by the pass: only the rows and edges are read after it)."""
 
-    positive: IntArray
-    negative: IntArray
     rows: IntArray
     tp_edges: IntArray
     fp_edges: IntArray
+
+    @property
+    def positive(self) -> IntArray:
+        """Positives per cell."""
+        return np.diff(self.tp_edges, axis=1)
+
+    @property
+    def negative(self) -> IntArray:
+        """Negatives per cell."""
+        return np.diff(self.fp_edges, axis=1)
 
 
 def group_edges(
@@ -829,20 +992,18 @@ def group_edges(
     if sum(_map(count, parts)):  # pragma: no cover - the layout covers every score
         msg = "'score' has values outside the layout's bins"
         raise AssertionError(msg)
-    shape = (n_groups, n_bins)
-    positive, negative = np.empty(shape, np.int64), np.empty(shape, np.int64)
-    rows = np.empty(shape, np.int64)
+    rows = np.empty((n_groups, n_bins), np.int64)
     tp_edges = np.empty((n_groups, n_bins + 1), dtype=np.int64)
     fp_edges = np.empty((n_groups, n_bins + 1), dtype=np.int64)
     merge = kernels["merge_edges"]
 
     def edges(first: int, last: int) -> None:
-        merge(tables, first, last, n_bins, positive, negative, rows, tp_edges, fp_edges)
+        merge(tables, first, last, n_bins, rows, tp_edges, fp_edges)
 
     k = len(parts)
     bounds = [n_groups * i // k for i in range(k + 1)]
     _map(edges, [(bounds[i], bounds[i + 1]) for i in range(k) if bounds[i] < bounds[i + 1]])
-    return GroupTables(positive, negative, rows, tp_edges, fp_edges)
+    return GroupTables(rows, tp_edges, fp_edges)
 
 
 @dataclass(frozen=True)
@@ -914,3 +1075,119 @@ def picked_rows(
         np.concatenate([p.score for p in parts]),
         np.concatenate([p.label for p in parts]),
     )
+
+
+def score_range(score: FloatArray) -> tuple[float, float]:
+    """The lowest and highest score, on the sort threads (numpy's ``min`` and ``max``
+    are two single-threaded passes). Both zeros come back as ``+0.0``: the kernels key
+    ``-0.0`` as ``+0.0``, so the layout covers it either way.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from cutpoints.groups._kernels import score_range
+    >>> score_range(np.array([0.5, -0.0, 2.0]))
+    (0.0, 2.0)
+    """
+    if len(score) == 0:
+        msg = "'score' must hold at least one value (got an empty array)"
+        raise InvalidParameterError(msg)
+    global _warm
+    kernel = _compile()["score_range"]
+    _warm = True
+    values = np.ascontiguousarray(score, dtype=np.float64)
+    parts = _map(lambda a, b: kernel(values, a, b), _even_parts(len(values)))
+    return min(p[0] for p in parts) + 0.0, max(p[1] for p in parts) + 0.0
+
+
+def bucketed_runs(
+    found: Picked,
+    refine: BoolArray,
+    rows_per_cell: IntArray,
+    tp_edges: np.ndarray,
+    fp_edges: np.ndarray,
+) -> tuple[np.ndarray, ...]:
+    """:func:`sorted_runs` without weights, on the sort threads: each takes a range of
+    groups with about as many picked rows, buckets their rows by cell, sorts each
+    bucket (a bucket sort then insertion: :func:`_sort_pairs`) and writes their curve
+    rows; the ranges' rows are then moved together.
+
+    Parameters
+    ----------
+    found, refine, rows_per_cell, tp_edges, fp_edges
+        As in :func:`sorted_runs`.
+
+    Returns
+    -------
+    group, bin, thresholds, tp, fp, starts, n_rows : ndarray
+        :func:`sorted_runs`'s.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from cutpoints.engines._histogram import bin_layout
+    >>> from cutpoints.groups._kernels import bucketed_runs, picked_rows
+    >>> score = np.array([0.2, 0.9, 0.9, 0.2])
+    >>> found = picked_rows(score, np.array([True, False, True, False]), np.zeros(4, int),
+    ...                     bin_layout(0.2, 0.9, 1), np.array([True, True]), 4)
+    >>> edges = np.array([[0, 1, 2]])  # tp and fp above each bin edge
+    >>> runs = bucketed_runs(found, np.array([[True, True]]), np.array([2, 2]), edges, edges)
+    >>> [r.tolist() for r in runs[2:]]  # thresholds, tp, fp, starts, n_rows
+    [[inf, 0.9, 0.2], [0, 1, 2], [0, 1, 2], [0, 3], [4]]
+    """
+    global _warm
+    kernel = _compile()["bucket_runs"]
+    _warm = True
+    n_groups, n_bins = refine.shape
+    bucket = np.flatnonzero(np.ascontiguousarray(refine).ravel())
+    bucket_group, bucket_bin = bucket // n_bins, bucket % n_bins
+    # Each picked row's bucket by its cell (bins ascending); read only at picked cells.
+    rank = np.empty(n_groups * n_bins, dtype=np.int32)  # half the cache lines of int64
+    rank[bucket_group * n_bins + (n_bins - 1 - bucket_bin)] = np.arange(len(bucket))
+    offsets = np.concatenate(([0], np.cumsum(rows_per_cell)))
+    n = int(offsets[-1])
+    if len(found.cell) != n:
+        msg = f"'rows_per_cell' must add up to the picked rows ({len(found.cell):,}; got {n:,})"
+        raise InvalidParameterError(msg)
+    k = sort_threads() if n >= _MIN_ROWS_A_RANGE else 1
+    # Ranges of groups with about as many picked rows each, one a thread.
+    cum = offsets[np.searchsorted(bucket_group, np.arange(1, n_groups + 1))]
+    cuts = [0, *np.searchsorted(cum, [n * i // k for i in range(1, k)], side="right"), n_groups]
+    ranges = [(int(cuts[i]), int(cuts[i + 1])) for i in range(k) if cuts[i] < cuts[i + 1]]
+    n_rows = np.zeros(n_groups, dtype=np.int64)
+    starts = np.empty(n_groups + 1, dtype=np.int64)
+    tp_edges = np.ascontiguousarray(tp_edges)
+    fp_edges = np.ascontiguousarray(fp_edges)
+    size = n + n_groups  # at most a curve row a picked row, plus row 0 of each group
+    out = (
+        np.empty(size, dtype=np.int64),
+        np.empty(size, dtype=np.int64),
+        np.empty(size, dtype=np.float64),
+        np.empty(size, dtype=tp_edges.dtype),
+        np.empty(size, dtype=fp_edges.dtype),
+    )
+    cell, score, label = found.cell, found.score, found.label
+
+    def emit(g0: int, g1: int) -> tuple[int, int]:
+        r0, r1 = (int(r) for r in np.searchsorted(bucket_group, [g0, g1]))
+        at = int(offsets[r0]) + g0  # room for every row of the groups before
+        used: int = kernel(
+            cell, score, label, rank, n_bins, offsets, bucket_group, bucket_bin, r0, r1, g0, g1,
+            tp_edges, fp_edges, *(a[at:] for a in out), starts, n_rows,
+        )  # fmt: skip
+        if used < 0:  # the counts and the picked rows disagree: a bug upstream
+            msg = "'rows_per_cell' must be the picked rows in each refined cell"
+            raise InvalidParameterError(msg)
+        return at, used
+
+    # Each range's rows moved down to follow the previous ones' (by fewer rows than
+    # they hold ties: a short move).
+    end = 0
+    for (g0, g1), (at, used) in zip(ranges, _map(emit, ranges), strict=True):
+        if at != end:
+            for a in out:
+                a[end : end + used] = a[at : at + used]
+        starts[g0:g1] += end
+        end += used
+    starts[n_groups] = end
+    return *(a[:end] for a in out), starts, n_rows
