@@ -444,3 +444,142 @@ def test_bootstrap_with_values_of_dask_arrays_and_frames_matches_in_memory(dask_
     # The drawn values matter: another amount column changes the resampled thresholds.
     other = cp.bootstrap(labels, scores, values={"tp": amounts * 0 + 1, "fp": -5}, **kwargs)
     assert not np.array_equal(other.thresholds, want.thresholds)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("shift", [0.0, -0.5])  # a non-negative layout, and a signed one
+def test_compiled_bin_lookup_finds_the_rows_numpy_finds(dtype, shift):
+    """The workers' compiled lookup (one pass, no temporaries) gives the rows of the
+    marked first-level bins exactly as the numpy lookup and a brute-force key compare."""
+    pytest.importorskip("numba")
+    from cutpoints.engines import _dask as dask_engine
+    from cutpoints.engines._histogram import _keys_of
+
+    rng = np.random.default_rng(21)
+    score = (np.round(rng.random(20_000), 3) + shift).astype(dtype)  # ties
+    tiny = np.finfo(dtype).smallest_subnormal
+    score[:6] = [0.0, -0.0, tiny, -tiny if shift else 2 * tiny, score.max(), score.min()]
+    layout = bin_layout(float(score.min()), float(score.max()), 8)
+    cells = ((_keys_of(score.astype(np.float64)) - np.uint64(layout.base)) >> layout.shift).astype(
+        np.int64
+    )
+    for bins in (
+        rng.random(layout.n_bins) < 0.2,  # scattered
+        np.arange(layout.n_bins) == cells[2],  # the bin of a subnormal (or zero) only
+        np.ones(layout.n_bins, dtype=bool),
+        np.zeros(layout.n_bins, dtype=bool),
+    ):
+        want = np.flatnonzero(bins[cells])
+        compiled = dask_engine._compiled_chosen(score, layout, None, [bins], True)
+        assert compiled is not None  # the compiled lookup ran
+        np.testing.assert_array_equal(compiled, want)
+        np.testing.assert_array_equal(dask_engine._rows_in_bins(score, layout, bins), want)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_compiled_walk_of_deeper_levels_matches_numpy(dtype):
+    """Three levels (bins split twice, on scattered parents): the compiled walk finds
+    the rows of the chosen cells of every level, and counts the last level's cells,
+    exactly as the numpy walk does."""
+    pytest.importorskip("numba")
+    from cutpoints.engines import _dask as dask_engine
+    from cutpoints.engines._histogram import (
+        _indices_in_cells,
+        _keys_of,
+        _split,
+        _walk,
+        count_cells,
+    )
+
+    rng = np.random.default_rng(22)
+    score = np.round(rng.normal(size=30_000), 4).astype(dtype)  # signed, with ties
+    score[:3] = [0.0, -0.0, np.finfo(dtype).smallest_subnormal]
+    y = rng.random(len(score)) < 0.3
+    layout = bin_layout(float(score.min()), float(score.max()), 6)
+    levels = [Level(layout.shift, 0, None, np.arange(layout.n_bins, dtype=np.uint64))]
+    rel = _keys_of(score.astype(np.float64)) - np.uint64(layout.base)
+    for _ in range(2):
+        # Every other cell that holds rows: some rows stop at each level.
+        parents = np.unique(_walk(rel, levels)[-1][1])[::2].astype(np.uint64)
+        levels.append(_split(levels[-1], parents, 6))
+    reached = [len(score) if rows is None else len(rows) for rows, _ in _walk(rel, levels)]
+    assert reached[0] > reached[1] > reached[2] > 0
+    want, _ = count_cells(score, y, None, layout, levels, count_rows=False)
+    table = dask_engine._compiled_deep_counts(score, y, layout, levels, True)
+    assert table is not None
+    np.testing.assert_array_equal(table, want)
+    chosen = [rng.random(level.n_cells) < 0.2 for level in levels]
+    found = dask_engine._compiled_chosen(score, layout, levels, chosen, True)
+    assert found is not None
+    np.testing.assert_array_equal(found, _indices_in_cells(score, layout, levels, chosen, None))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("dtype", [np.float64])
+def test_workers_look_bins_up_compiled_at_every_level(dask_client, monkeypatch, dtype):
+    """Persisted chunks, numba's kernels on the workers whatever the size: the deeper
+    levels and the refining pass find their rows with the compiled lookup, and the
+    answer is the in-memory one to the count."""
+    pytest.importorskip("numba")
+    from cutpoints.engines import _dask as dask_engine
+    from cutpoints.engines import _histogram
+
+    monkeypatch.setattr(_histogram, "USE_COMPILED", True)
+    monkeypatch.setattr(dask_engine, "COMPILED_FROM_ROWS", 0)  # read by the driver
+    y, score, _ = problem(12, n=6000)
+    score = np.clip(score, -1e30, 1e30).astype(dtype)  # large, negative, both zeros, ties
+    arrays = dask_client.persist([da.from_array(a, chunks=700) for a in (y, score)])
+    pytest.importorskip("distributed").wait(arrays)
+    for metric, engine in (("f1", DEEP), ("youden", HistogramEngine(bits=4, sort_rows=16))):
+        cut = cp.find_cutpoint(*arrays, metric=metric, engine=engine)
+        assert cut.curve.n_levels > 1  # deeper levels were counted on the workers
+        assert_same_cut(cut, cp.find_cutpoint(y, score, metric=metric, engine="sort"))
+
+    def loaded() -> bool:
+        return dask_engine._kernels is not None
+
+    assert all(dask_client.run(loaded).values())  # each worker compiled its lookups
+
+
+def test_a_task_counts_on_the_threads_its_worker_has_free(dask_client):
+    """One task a worker (a persisted collection's pass) counts on all of its worker's
+    threads; the fixture's workers have one; the local scheduler's tasks use one."""
+    distributed = pytest.importorskip("distributed")
+    from cutpoints.engines import _dask as dask_engine
+
+    assert dask_engine._task_threads() == 1  # not in a worker's task
+    assert dask_client.submit(dask_engine._task_threads, pure=False).result() == 1
+    with (
+        distributed.LocalCluster(
+            n_workers=1, threads_per_worker=2, processes=False, dashboard_address=":0"
+        ) as cluster,
+        distributed.Client(cluster, set_as_default=False) as client,
+    ):
+        assert client.submit(dask_engine._task_threads, pure=False).result() == 2
+
+
+def test_persisted_data_refines_to_the_smaller_cap(dask_client, monkeypatch):
+    """Held in the workers' memory, the refinement splits further (counting passes are
+    cheap there) rather than bring up to STREAM_SORT_ROWS rows back; data that each
+    pass recomputes keeps the streamed cap. Either way the answer is the in-memory one."""
+    from cutpoints.engines import _dask as dask_engine
+    from cutpoints.engines._cluster import source_from_arrays
+    from cutpoints.engines._histogram import STREAM_SORT_ROWS
+
+    monkeypatch.setattr(dask_engine, "PERSISTED_SORT_ROWS", 64)
+    y, score, _ = problem(14, n=6000)
+    lazy = [da.from_array(a, chunks=700) for a in (y, score)]
+    held = dask_client.persist(lazy)
+    pytest.importorskip("distributed").wait(held)
+    engine = HistogramEngine(bits=6)  # no sort_rows: the source's cap applies
+    want = cp.find_cutpoint(y, score, metric="f1", engine="sort")
+    deep = cp.find_cutpoint(*held, metric="f1", engine=engine)
+    shallow = cp.find_cutpoint(*lazy, metric="f1", engine=engine)
+    assert source_from_arrays(*held).stream_sort_rows == 64
+    assert source_from_arrays(*lazy).stream_sort_rows == STREAM_SORT_ROWS
+    # Split until single tied keys are left (the scores have two decimals).
+    assert shallow.curve.n_levels == 1
+    assert deep.curve.n_levels > 1
+    assert deep.curve.n_refined_rows < shallow.curve.n_refined_rows
+    assert_same_cut(deep, want)
+    assert_same_cut(shallow, want)

@@ -1450,7 +1450,10 @@ class HistogramEngine:
             sort_rows = max(1 << 16, n >> 5) if self.sort_rows is None else self.sort_rows
             max_levels = max(_MAX_LEVELS, -(-64 // self.bits))
         else:
-            sort_rows = STREAM_SORT_ROWS if self.sort_rows is None else self.sort_rows
+            # A source may ask for a smaller cap: one whose counting pass is cheap beside
+            # bringing rows back to this process (a Dask cluster) splits further.
+            default = getattr(source, "stream_sort_rows", STREAM_SORT_ROWS)
+            sort_rows = default if self.sort_rows is None else self.sort_rows
             sort_rows = min(sort_rows, cap)  # split further rather than exceed the cap
             max_levels = max(_STREAM_MAX_LEVELS, -(-64 // self.bits))
         blocks, keep = first, refine(first)
