@@ -267,25 +267,23 @@ def markdown(spark_rows: list[dict[str, Any]], dask_rows: list[dict[str, Any]]) 
         )
     lines += [
         "",
-        "Where the time goes: on Spark cutpoints reads the data twice here (a plain "
-        "Parquet read: the score range comes from the files' statistics and the first "
-        "counting pass also checks every row and finds the class totals; any other "
-        "DataFrame adds pass 0), the SQL query once plus a sort of every distinct score "
-        "in one partition (its window has no partition key). The counting pass builds "
-        "the score's key from its bits with a chain of binade comparisons (no "
-        "`log2`/`pow`), then a `groupBy` on one long; the refining pass brings back the "
-        "distinct scores of the chosen bins (262,000 at 1e7 rows), grouped by score. The "
-        "first run on a DataFrame pays more (Spark compiles each query with the "
-        "bins' constants in it, then the JVM warms that code up; a repeated run takes "
-        "less). MLlib above 1e7 rows is skipped unless `--mllib-big` (109 s "
-        "at 1e7; it sorts every distinct score). On Dask each pass (three: pass 0, "
-        "counting, refining) is one task per worker over the chunks it holds, plus one "
-        "scheduling round trip: the counting pass with the compiled kernel, the refining "
-        "pass with a compiled bin lookup (deeper levels only on the rows of the split "
-        "bins); at 1e8 rows the refining pass brings the rows of 131 bins (3.2 million) "
-        "to the client, which the in-memory engine splits once more first (a second "
-        "counting pass: its limit for sorting is 1/32 of the rows, the streamed one "
-        "2**22 rows).",
+        "Where the time goes: on Spark cutpoints reads the data twice here (a plain Parquet read:"
+        " the score range comes from the files' statistics and the first counting pass also "
+        "checks every row and finds the class totals; any other DataFrame adds pass 0), the SQL "
+        "query once plus a sort of every distinct score in one partition (its window has no "
+        "partition key). The counting pass builds the score's key from its bits with a chain of "
+        "binade comparisons (no `log2`/`pow`), then a `groupBy` on one long; the refining pass "
+        "brings back the distinct scores of the chosen bins (262,000 at 1e7 rows), grouped by "
+        "score. The first run on a DataFrame pays more (Spark compiles each query with the bins' "
+        "constants in it, then the JVM warms that code up; a repeated run takes less). MLlib "
+        "above 1e7 rows is skipped unless `--mllib-big` (109 s at 1e7; it sorts every distinct "
+        "score). On Dask each pass (pass 0, counting, a finer count where needed, refining) is "
+        "one task per worker over the chunks it holds, plus one scheduling round trip: the "
+        "counting pass with the compiled kernel, the refining pass with a compiled bin lookup "
+        "(deeper levels only on the rows of the split bins). Data persisted on the workers are "
+        "split down to 2**18 rows before they come to the client (at 1e8 rows: a second counting "
+        "pass on the workers instead of bringing 3.2 million rows back and sorting them); data "
+        "that each pass recomputes keep the streamed cap of 2**22 rows.",
     ]
     return "\n".join(lines)
 
