@@ -8,6 +8,9 @@ passes is the sort path's (tests/test_groups_histogram.py's ``assert_same``).
 from __future__ import annotations
 
 import itertools
+import os
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -574,6 +577,53 @@ def test_bucketed_runs_refuse_rows_the_count_did_not_find():
     # The right total in the wrong cells: the second cell (scores 0.1) overflows.
     with pytest.raises(InvalidParameterError, match="'rows_per_cell' must be the picked rows"):
         _kernels.bucketed_runs(found, refine, np.array([3, 1]), edges, edges)
+    # Rows in a cell that is not refined (the 0.1s), the total said to be the top cell's:
+    # refused, not read through an unset rank (garbage thresholds, or a write out of bounds).
+    with pytest.raises(InvalidParameterError, match="'rows_per_cell' must be the picked rows"):
+        _kernels.bucketed_runs(found, np.array([[True, False]]), np.array([4]), edges, edges)
+
+
+_BOUNDS_SCRIPT = """
+import numpy as np
+from cutpoints.engines._histogram import bin_layout
+from cutpoints.groups import _kernels
+from cutpoints.errors import InvalidParameterError
+
+# Two groups, one bin each, the second group empty: the last bucket has no rows, and
+# its sort must not read a key past the end.
+layout = bin_layout(2.0, 2.0, 1)
+refine = np.array([[True], [True]])
+found = _kernels.picked_rows(np.array([2.0]), np.array([False]), np.zeros(1, dtype=np.int64),
+                             layout, refine[:, ::-1].ravel(), 1)
+runs = _kernels.bucketed_runs(found, refine, np.array([1, 0]), np.array([[0, 0], [0, 0]]),
+                              np.array([[0, 1], [0, 0]]))
+print("empty-last", runs[2].tolist(), runs[6].tolist())
+# A row outside the refined cells: refused before any read through its rank.
+score = np.array([0.1, 0.9, 0.1, 0.9])
+found = _kernels.picked_rows(score, np.array([True, False, True, True]),
+                             np.zeros(4, dtype=np.int64), bin_layout(0.1, 0.9, 1),
+                             np.ones(2, bool), 4)
+try:
+    _kernels.bucketed_runs(found, np.array([[True, False]]), np.array([4]),
+                           np.array([[0, 1, 2]]), np.array([[0, 1, 2]]))
+except InvalidParameterError:
+    print("refused")
+"""
+
+
+@pytest.mark.slow
+def test_bucketed_runs_stay_in_bounds_with_numba_checking(tmp_path):
+    """numba compiled with bounds checks (a fresh cache: the on-disk one ignores the
+    flag) on inputs at the kernels' edges: an empty last bucket, a row whose cell is
+    not refined. Without checks an out-of-bounds access passes unseen."""
+    pytest.importorskip("numba")
+    env = {**os.environ, "NUMBA_BOUNDSCHECK": "1", "NUMBA_CACHE_DIR": str(tmp_path)}
+    done = subprocess.run(
+        [sys.executable, "-c", _BOUNDS_SCRIPT], env=env, capture_output=True, text=True,
+        timeout=600, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.split("\n")[:2] == ["empty-last [inf, 2.0, inf] [1, 0]", "refused"]
 
 
 @pytest.mark.parametrize("threads", ["1", "2"])
@@ -587,3 +637,33 @@ def test_score_range_is_the_lowest_and_highest(threads, monkeypatch):
     assert (low, high) == (0.0, 0.0) and not np.signbit(low) and not np.signbit(high)
     with pytest.raises(InvalidParameterError, match="'score' must hold at least one"):
         _kernels.score_range(np.array([]))
+
+
+def test_a_users_metric_is_called_on_the_calling_thread_only(monkeypatch):
+    """The bins' bounds run on the sort threads in blocks of groups, but only for
+    cutpoints' own metrics: a registered function need not be thread-safe."""
+    import threading
+
+    monkeypatch.setenv("CUTPOINTS_NUM_THREADS", "2")
+    # Many blocks of groups (the block size is the function's default argument).
+    monkeypatch.setattr(_binned._refine_by_blocks, "__defaults__", (1 << 10,))
+    seen: set[str] = set()
+
+    def critical_success(tp, fp, tn, fn):
+        seen.add(threading.current_thread().name)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return tp / (tp + fp + fn)
+
+    cp.register_metric("csi_threads", critical_success, monotone=(1, -1))
+    try:
+        rng = np.random.default_rng(3)
+        n, n_groups = 60_000, 200
+        groups = rng.integers(0, n_groups, n)
+        y = rng.random(n) < 0.2
+        score = rng.normal(size=n) + y
+        got = cp.find_cutpoint(y, score, groups=groups, metric="csi_threads", engine="histogram")
+        want = cp.find_cutpoint(y, score, groups=groups, metric="csi_threads", engine="sort")
+    finally:
+        cp.unregister_metric("csi_threads")
+    assert got.thresholds == want.thresholds
+    assert seen == {threading.current_thread().name}

@@ -310,6 +310,12 @@ def _to_refine(
 _REFINE_BLOCK = 1 << 16
 
 
+def _ours(metric: BoundMetric) -> bool:
+    """Whether ``metric``'s function is cutpoints' own (safe to call from threads)."""
+    module = getattr(metric.metric.func, "__module__", None) or ""
+    return module == "cutpoints" or module.startswith("cutpoints.")
+
+
 def _refine_by_blocks(
     table: _Table,
     objective: BoundMetric,
@@ -335,8 +341,11 @@ def _refine_by_blocks(
         )
 
     blocks = [(a, min(a + step, n_groups)) for a in range(0, n_groups, step)]
-    # On the sort threads: numpy's ufuncs release the GIL.
-    parts = _map(task, blocks) if len(blocks) > 1 else [task(*blocks[0])]
+    # On the sort threads (numpy's ufuncs release the GIL), when every metric is one of
+    # ours: a user's metric function is only ever called on the calling thread, so it
+    # need not be thread-safe.
+    threaded = all(_ours(m) for m in (objective, *(c.metric for c in constraints)))
+    parts = _map(task, blocks) if threaded else [task(*block) for block in blocks]
     return parts[0] if len(parts) == 1 else np.concatenate(parts)
 
 

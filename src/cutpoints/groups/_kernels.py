@@ -481,6 +481,8 @@ def _sort_pairs(  # pragma: no cover - compiled
     the rows almost in order (exact whatever the slots: they only save moves).
     ``tmp_keys``, ``tmp_labels`` and ``fill`` hold at least ``_INSERTION_MAX + 1``."""
     m = e - a
+    if m <= 1:
+        return  # nothing to order (and an empty bucket at the end has no keys[a])
     if m > _INSERTION_MAX:
         order = np.argsort(keys[a:e]) + a
         keys[a:e] = keys[order]
@@ -556,6 +558,8 @@ def _bucket_runs(  # pragma: no cover - compiled
         if c < first or c >= last:
             continue
         r = rank[c]
+        if r < r0 or r >= r1:  # a row outside the refined cells: not what was counted
+            return -1
         at = fill[r - r0]
         if at >= offsets[r + 1] - base:  # more rows than counted: never write past it
             return -1
@@ -1142,7 +1146,8 @@ def bucketed_runs(
     bucket = np.flatnonzero(np.ascontiguousarray(refine).ravel())
     bucket_group, bucket_bin = bucket // n_bins, bucket % n_bins
     # Each picked row's bucket by its cell (bins ascending); read only at picked cells.
-    rank = np.empty(n_groups * n_bins, dtype=np.int32)  # half the cache lines of int64
+    # -1 where a cell is not refined: a picked row there is refused by the kernel.
+    rank = np.full(n_groups * n_bins, -1, dtype=np.int32)  # half the cache lines of int64
     rank[bucket_group * n_bins + (n_bins - 1 - bucket_bin)] = np.arange(len(bucket))
     offsets = np.concatenate(([0], np.cumsum(rows_per_cell)))
     n = int(offsets[-1])
