@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import subprocess
 import sys
 
@@ -396,6 +397,33 @@ def test_collect_weighted_counts_refuses_bad_arguments():
         _compiled.collect_weighted_counts(score, y, w, layout, **{**kw, "capacity": -1})
 
 
+@contextlib.contextmanager
+def kernel_dtypes(prefix, table=-1):
+    """The dtype of argument ``table`` (their cells) of each call of the kernels named
+    ``prefix...``: the kernels wrapped in place, put back after."""
+    kernels = _compiled._compile()
+    saved = {name: kernel for name, kernel in kernels.items() if name.startswith(prefix)}
+    widths = []
+
+    def spy(kernel):
+        def call(*args):
+            widths.append(args[table].dtype.name)
+            return kernel(*args)
+
+        return call
+
+    kernels.update({name: spy(kernel) for name, kernel in saved.items()})
+    try:
+        yield widths
+    finally:
+        kernels.update(saved)
+
+
+def expected_widths(weight_max, parts):
+    """int32 cells for a part whose ``weight_max * rows`` fits int32, else int64."""
+    return sorted("int32" if weight_max * (b - a) <= 2**31 - 1 else "int64" for a, b in parts)
+
+
 @settings(max_examples=40, deadline=None)
 @given(
     problem=binary_problems(weighted=False, min_size=1),
@@ -416,7 +444,10 @@ def test_positive_weights_of_known_maximum_sum_alike(problem, high, dtype, float
     kw = {"base": layout.base, "shift": layout.shift, "nonnegative": layout.nonnegative}
     kw["n_cells"] = layout.n_bins
     full = _compiled.bin_counts(score, y, weight, count_rows=False, **kw)
-    lean = _compiled.bin_counts(score, y, weight, count_rows=False, weight_max=high, **kw)
+    with kernel_dtypes("positive_") as widths:
+        lean = _compiled.bin_counts(score, y, weight, count_rows=False, weight_max=high, **kw)
+    # Each part's cells: int32 while weight_max * its rows fits int32, else int64.
+    assert sorted(widths) == expected_widths(high, _compiled._even_parts(len(y)))
     for a, b in zip(full[:2], lean[:2], strict=True):
         assert a.dtype == b.dtype == np.int64
         np.testing.assert_array_equal(a, b)
@@ -432,3 +463,75 @@ def test_a_bad_weight_maximum_is_refused():
         _compiled.bin_counts(
             np.array([0.0, 1.0]), np.array([True, False]), np.array([1, 2]), weight_max=0, **kw
         )
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    n=st.integers(1, 200),
+    dtype=st.sampled_from(["uint8", "int16", "int32", "uint32", "int64", "uint64"]),
+    high=st.sampled_from([1, 7, 2**31 + 5, 2**40]),
+    threads=st.sampled_from([1, 2, 3]),
+    float32=st.booleans(),
+    empty_window=st.booleans(),
+)
+def test_collect_weighted_counts_on_threads_is_brute_force(
+    seed, n, dtype, high, threads, float32, empty_window
+):
+    """Split over 1-3 threads (parts of a few rows), the weighted collecting pass sums
+    each bin's weight as a row-by-row count does, in int32 cells where a part's
+    weight_max * rows fits, keeps exactly the window's rows (and the top bin's) in
+    input order, and reports an overflow when a part finds one row more than it holds."""
+    rng = np.random.default_rng(seed)
+    score = np.round(rng.normal(size=n), int(rng.integers(1, 4)))  # ties
+    if seed % 2:
+        score = np.abs(score)
+    if float32:
+        score = score.astype(np.float32)
+    y = rng.random(n) < 0.4
+    weight = rng.integers(1, min(high, np.iinfo(dtype).max) + 1, n).astype(dtype)
+    layout = bin_layout(float(score.min()), float(score.max()), int(rng.integers(1, 9)))
+    low = int(rng.integers(0, layout.n_bins))
+    window = (1, 0) if empty_window else (low, int(rng.integers(low, layout.n_bins)))
+    cells = (_histogram._keys_of(score) - np.uint64(layout.base)) >> np.uint64(layout.shift)
+    expected = np.flatnonzero(_histogram.window_marks(layout, window)[cells.astype(np.int64)])
+    brute = np.zeros(2 * layout.n_bins, dtype=object)
+    for cell, label, w in zip(cells, y, weight, strict=True):
+        brute[2 * int(cell) + int(label)] += int(w)
+    top = int(weight.max())
+    saved = _compiled._MIN_ROWS_PER_THREAD
+    _compiled._MIN_ROWS_PER_THREAD = 1
+    try:
+        with limit_sort_threads(threads), kernel_dtypes("collect_weighted_", table=9) as widths:
+            parts = _compiled._even_parts(n)
+            capacity = max(int(((expected >= a) & (expected < b)).sum()) for a, b in parts)
+            kw = {"window": window, "weight_max": top}
+            by_class, rows = _compiled.collect_weighted_counts(
+                score, y, weight, layout, capacity=capacity, **kw
+            )
+            _, fewer = _compiled.collect_weighted_counts(
+                score, y, weight, layout, capacity=max(capacity - 1, 0), **kw
+            )
+    finally:
+        _compiled._MIN_ROWS_PER_THREAD = saved
+    assert len(parts) == min(threads, n)
+    assert sorted(widths[: len(parts)]) == expected_widths(top, parts)
+    assert by_class.dtype == np.int64 and by_class.tolist() == brute.tolist()
+    assert rows is not None
+    np.testing.assert_array_equal(rows[0], score[expected])
+    np.testing.assert_array_equal(rows[1], y[expected])
+    assert rows[2].tolist() == weight[expected].tolist()
+    assert (fewer is None) == (capacity > 0)
+
+
+def test_min_max_of_a_strided_array_reads_it_in_place():
+    """A strided array (a table's column) gets numpy's min and max: no contiguous copy
+    for the compiled pass (8e8 bytes for 1e8 int64 weights)."""
+    table = np.random.default_rng(0).integers(-(2**40), 2**40, (500, 2))
+    column = table[:, 1]
+    assert not column.flags.c_contiguous
+    with kernel_dtypes("min_max", table=0) as calls:
+        assert _compiled.min_max(column) == (int(column.min()), int(column.max()))
+        assert calls == []
+        assert _compiled.min_max(column.copy()) == (int(column.min()), int(column.max()))
+        assert calls == ["int64"]  # a contiguous one: the compiled pass

@@ -14,6 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import cutpoints as cp
+from cutpoints import _validation
 from cutpoints.engines import _compiled, _histogram
 from cutpoints.engines._histogram import BinnedCurve, HistogramEngine, Level, bin_layout
 from cutpoints.engines._source import ArraySource
@@ -509,21 +510,41 @@ def test_weight_range_is_handed_to_the_source(warm_kernel, monkeypatch):
         real(self, *args, **kwargs)
 
     monkeypatch.setattr(ArraySource, "__init__", spy)
+    # Validation's scan of the weights; the source's own would fill its ``_bounds``.
+    scans = []
+    real_scan = _validation._min_max
+    monkeypatch.setattr(_validation, "_min_max", lambda a: scans.append(1) or real_scan(a))
+    sources = []
+    real_histogram = ArraySource.histogram
+
+    def counting(self, *args, **kwargs):
+        sources.append(self)
+        return real_histogram(self, *args, **kwargs)
+
+    monkeypatch.setattr(ArraySource, "histogram", counting)
     engine = HistogramEngine(speculate=True, sample_rows=5_000)
-    cut = same_weighted_answer(engine, y, score, weight, metric="f1")
+    got = cp.find_cutpoint(y, score, sample_weight=weight, engine=engine, metric="f1")
     assert seen == [(1, 3)]
-    assert isinstance(cut.curve, BinnedCurve)
+    assert isinstance(got.curve, BinnedCurve)
+    assert len(scans) == 1  # validation's, once
+    assert sources and all(source._bounds == {} for source in sources)  # none of its own
+    expected = cp.find_cutpoint(y, score, sample_weight=weight, engine="sort", metric="f1")
+    assert answer(got) == answer(expected)
 
 
 @st.composite
 def weighted_problems(draw):
     """Unweighted problems with positive integer weights: small, or so big that a
-    part's sums pass int32 (int64 cells)."""
+    part's sums pass int32 (int64 cells), up to uint32 weights past int32's maximum; in
+    every integer dtype that holds them."""
     y, score = draw(unweighted_problems())
     rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
-    high = draw(st.sampled_from([1, 3, 1000, 2**28]))
-    dtype = draw(st.sampled_from(["int32", "int64"] if high > 255 else ["int32", "uint8"]))
-    return y, score, rng.integers(1, high + 1, len(y)).astype(dtype)
+    high = draw(st.sampled_from([1, 3, 1000, 2**28, 2**31 + 5]))
+    dtypes = ["uint8", "int16", "int32", "uint32", "int64", "uint64"]
+    dtype = draw(st.sampled_from([d for d in dtypes if np.iinfo(d).max >= high]))
+    weight = rng.integers(1, high + 1, len(y)).astype(dtype)
+    weight[0] = high  # the largest weight drawn: past int32's maximum for 2**31 + 5
+    return y, score, weight
 
 
 @pytest.mark.slow
@@ -547,13 +568,12 @@ def test_weighted_speculative_answers_are_identical(problem, spec, constraints, 
         _histogram._MAX_CAPACITY_SHARE, _compiled._warm = saved
 
 
+@pytest.mark.skipif(not _compiled.AVAILABLE, reason="numba is not installed")
 @settings(max_examples=60, deadline=None)
 @given(problem=weighted_problems())
 def test_collected_weighted_rows_are_those_of_the_window(problem):
     """The weighted collecting pass keeps exactly the window's rows and weights, in
     input order, and sums the weights as the plain pass does (int32 or int64 cells)."""
-    if not _compiled.AVAILABLE:
-        return
     y, score, weight = problem
     layout = bin_layout(float(score.min()), float(score.max()), 8)
     level = Level(layout.shift, 0, None, np.arange(layout.n_bins, dtype=np.uint64))
@@ -627,3 +647,69 @@ def test_a_broken_numba_counts_weighted_rows_with_numpy(warm_kernel, wide_window
     monkeypatch.setattr(_compiled, "_compile", broken)
     assert weighted_sweep(engine, y, score, weight).speculation == "off"
     same_weighted_answer(engine, y, score, weight, metric="f1")
+
+
+def test_weighted_curves_do_not_depend_on_the_speculation(warm_kernel, wide_windows):
+    """Deeper levels counted from the collected rows estimate each cell's rows from its
+    weight and the source's row count, as the pass over every row does: the same
+    levels, refined rows and curve, hit or not. (Estimated from the collected rows'
+    count, they were too few: a level more, other refined rows.)"""
+    y, score = mixture(50_000, seed=1)
+    weight = np.where(np.random.default_rng(1).random(len(y)) < 0.01, 10, 1)
+    deep = {"bits": 8, "full_share": 1.0, "sort_rows": 0}
+    spec = HistogramEngine(**deep, speculate=True, sample_rows=5_000)
+    off = HistogramEngine(**deep, speculate=False)
+    for metric in ["f1", "youden"]:
+        hit = weighted_sweep(spec, y, score, weight, metric)
+        plain = weighted_sweep(off, y, score, weight, metric)
+        assert (hit.speculation, plain.speculation) == ("hit", "off")
+        assert hit.n_levels == plain.n_levels >= 2, metric
+        assert hit.n_refined_rows == plain.n_refined_rows, metric
+        for field in ["thresholds", "tp", "fp"]:
+            np.testing.assert_array_equal(getattr(hit, field), getattr(plain, field))
+
+
+def logistic_mixture(n, seed):
+    """A float32 mixture and its generator (which then draws the weights)."""
+    rng = np.random.default_rng(seed)
+    y = rng.random(n) < 0.1
+    score = (1 / (1 + np.exp(-(rng.normal(size=n) + 2.0 * y - 2.0)))).astype(np.float32)
+    return y, score, rng
+
+
+@pytest.mark.parametrize(("seed", "metric"), [(0, "youden"), (1, "youden"), (3, "youden")])
+def test_heavy_tailed_weights_widen_the_window_rather_than_miss(warm_kernel, seed, metric):
+    """A sample's weighted counts are as noisy as those of its effective size
+    ((sum w)**2 / sum w**2 rows): ceil(lognormal(0, 2)) weights, sized by the sample's
+    rows, missed here (the rows read twice); sized by that, the window grows past use
+    and the engine does not speculate, or it holds the chosen bins."""
+    y, score, rng = logistic_mixture(200_000, seed)
+    weight = np.ceil(rng.lognormal(0, 2, len(y))).astype(np.int64)
+    engine = HistogramEngine(speculate=True, sample_rows=8192)
+    assert weighted_sweep(engine, y, score, weight, metric).speculation in ("hit", "off")
+    same_weighted_answer(engine, y, score, weight, metric=metric)
+
+
+def test_evenly_spread_weights_guess_as_rows_do(warm_kernel, monkeypatch):
+    """Equal weights guess the unweighted window, to the bin and the buffer's row; weights
+    spread evenly over 1..999 widen it a little and still hit."""
+    guesses = []
+    real = _histogram._speculative_window
+
+    def spy(*args, **kwargs):
+        guesses.append(real(*args, **kwargs))
+        return guesses[-1]
+
+    monkeypatch.setattr(_histogram, "_speculative_window", spy)
+    y, score, rng = logistic_mixture(200_000, seed=2)
+    engine = HistogramEngine(speculate=True, sample_rows=8192)
+    for metric in ["f1", "youden"]:
+        guesses.clear()
+        assert weighted_sweep(engine, y, score, None, metric).speculation == "hit"
+        assert weighted_sweep(engine, y, score, np.full(len(y), 7), metric).speculation == "hit"
+        assert len(guesses) == 2 and guesses[0] is not None
+        assert guesses[0] == guesses[1], metric
+    weight = rng.integers(1, 1000, len(y)).astype(np.int32)
+    for metric in ["f1", "youden"]:
+        assert weighted_sweep(engine, y, score, weight, metric).speculation == "hit"
+        same_weighted_answer(engine, y, score, weight, metric=metric)

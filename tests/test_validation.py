@@ -250,3 +250,25 @@ def test_weight_range_comes_with_the_checked_weights(monkeypatch, compiled):
         check_weights_with_range(np.zeros(6, dtype=np.int64), 6)
     if compiled:
         assert scans and set(scans) == {6}  # the compiled scan ran
+
+
+def test_weight_range_survives_a_broken_numba(monkeypatch):
+    """numba installed but failing to load: validation's compiled scan gives way to
+    numpy's min and max (as every other compiled caller does), with the same range."""
+    from cutpoints import _validation
+    from cutpoints.engines import _compiled
+
+    monkeypatch.setattr(_compiled, "AVAILABLE", True)  # worthwhile, numba or not
+    monkeypatch.setattr(_compiled, "_warm", True)
+    monkeypatch.setattr(_validation, "_COMPILED_MIN_MAX_ROWS", 4)
+    calls = []
+
+    def broken(values):
+        calls.append(len(values))
+        raise ImportError("numba failed to load")
+
+    monkeypatch.setattr(_compiled, "min_max", broken)
+    raw = np.array([3, 0, 7, 2, 5, 1], dtype=np.int64)
+    weights, bounds = check_weights_with_range(raw, 6)
+    assert calls == [6] and bounds == (0, 7)
+    np.testing.assert_array_equal(weights, raw)

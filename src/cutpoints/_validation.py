@@ -272,9 +272,9 @@ def check_weights_with_range(
         msg = f"'{name}' must not be all zero (got {len(weights)} zero weights)"
         raise InvalidInputError(msg)
     _check_total(array, name)
-    if array.dtype.kind in "iu":
-        return _widened(array, as_given), (int(array.min()), int(array.max()))
-    return (_widened(array, as_given) if array.dtype.kind == "f" else weights), None
+    # Valid integer weights never get here (:func:`_plain_range` took the same min, max
+    # and sum and passed them): only floats and numbers of other dtypes, with no range.
+    return (_widened(array, as_given) if array.dtype.kind in "iuf" else weights), None
 
 
 # Dtypes the counting engines sum as they are (into int64 / float64 cells).
@@ -340,8 +340,12 @@ def _min_max(array: np.ndarray) -> tuple[int, int]:
         # Only where the engines already loaded numba: validation never imports it.
         compiled = sys.modules.get("cutpoints.engines._compiled")
         if compiled is not None and compiled.worthwhile(0):
-            low, high = compiled.min_max(array)
-            return int(low), int(high)
+            try:
+                low, high = compiled.min_max(array)
+            except ImportError:  # numba installed but broken: numpy's two passes
+                pass
+            else:
+                return int(low), int(high)
     return int(array.min()), int(array.max())
 
 

@@ -912,6 +912,7 @@ def min_max(values: npt.NDArray[np.int32] | npt.NDArray[np.int64]) -> tuple[int,
     """The min and max of integers (non-empty) in one compiled pass, on the threads.
 
     Validation's check of big integer weights (numpy takes two single-threaded passes).
+    A strided array gets numpy's two passes (no contiguous copy).
 
     Examples
     --------
@@ -926,10 +927,14 @@ def min_max(values: npt.NDArray[np.int32] | npt.NDArray[np.int64]) -> tuple[int,
     if values.dtype not in (np.int32, np.int64):
         msg = f"'values' must be int32 or int64 (got dtype {values.dtype})"
         raise InvalidParameterError(msg)
+    if not values.flags.c_contiguous:
+        # A strided view (a column of a table): a contiguous copy would cost more than
+        # numpy's two passes (8e8 bytes for 1e8 int64 weights).
+        return int(values.min()), int(values.max())
     global _warm
     kernel = _compile()["min_max"]
     _warm = True
-    x = np.ascontiguousarray(values)
+    x = values
 
     def part(a: int, b: int) -> npt.NDArray[Any]:
         out = np.empty(2, dtype=x.dtype)

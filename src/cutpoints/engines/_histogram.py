@@ -413,13 +413,17 @@ def histogram(
     count_rows: bool | None = None,
     extra: FloatArray | None = None,
     weight_max: int | None = None,
+    n_rows: int | None = None,
 ) -> Histogram:
     """Count each class in each cell of the last level: one pass over every row.
 
     ``count_rows`` (count rows, not only weight: for weights with zeros) is found from
     ``weight`` unless given. ``extra`` (shape ``(k, n)``): per-row columns summed per
     cell too (:attr:`Histogram.extra`). ``weight_max``: the largest of positive integer
-    weights, when known (the compiled pass then sums them in a leaner loop).
+    weights, when known (the compiled pass then sums them in a leaner loop). ``n_rows``:
+    the rows of the whole input when ``score`` is a part of it (rows collected by
+    speculation), for the row estimate of positive weights (:func:`finish_histogram`);
+    default ``len(score)``.
     """
     integer_weights = weight is not None and weight.dtype.kind in "iu"
     if count_rows is None:
@@ -429,7 +433,7 @@ def histogram(
     if compiled is not None:
         try:
             hist = _compiled_histogram(
-                compiled, score, is_positive, weight, layout, count_rows, weight_max
+                compiled, score, is_positive, weight, layout, count_rows, weight_max, n_rows
             )
         except ImportError:  # numba installed but broken: the numpy pass is exact too
             hist = None
@@ -466,7 +470,7 @@ def histogram(
         rows,
         weighted=weight is not None,
         integer_weights=integer_weights,
-        n_rows=len(score),
+        n_rows=len(score) if n_rows is None else n_rows,
     )
     if extra is None:
         return hist
@@ -595,8 +599,10 @@ def _compiled_histogram(
     layout: BinLayout,
     count_rows: bool,
     weight_max: int | None = None,
+    n_rows: int | None = None,
 ) -> Histogram | None:
-    """The first-level histogram from the compiled kernel (None: it gave no row counts)."""
+    """The first-level histogram from the compiled kernel (None: it gave no row counts;
+    ``n_rows``: as for :func:`histogram`)."""
     by_class, rows = compiled.layout_counts(
         score, is_positive, weight, layout, count_rows=count_rows, weight_max=weight_max
     )
@@ -607,7 +613,7 @@ def _compiled_histogram(
         rows if count_rows else None,
         weighted=weight is not None,
         integer_weights=weight is not None and weight.dtype.kind in "iu",
-        n_rows=len(score),
+        n_rows=len(score) if n_rows is None else n_rows,
     )
 
 
@@ -1194,16 +1200,17 @@ class HistogramEngine:
         :data:`STREAM_MAX_ROWS`, 4,194,304): above it the engine raises instead of
         using memory that grows with the input.
     speculate : bool or None, default None
-        Speculative refinement of rows without weights (in memory, or a streamed
-        source whose ``first_batch`` gives a sample: files), or in memory with
-        positive integer weights (compiled kernel only): guess the bins to refine
-        from a sample of ``sample_rows`` rows (a stream's first batch; widened), collect the rows
-        of those bins during the counting pass, and refine from them when the real
-        choice lies inside (else read the rows again: the answer is the same either
-        way). None: from :data:`SPECULATE_ROWS` (33,554,432) rows; True: whenever
-        it can (unweighted or positive integer weights, without value columns;
-        weighted or streamed only where the compiled counting kernel runs); False:
-        never.
+        Speculative refinement: guess the bins to refine from a sample of
+        ``sample_rows`` rows (a stream's first batch; widened), collect the rows of
+        those bins (with their weights) during the counting pass, and refine from them
+        when the real choice lies inside (else read the rows again: the answer is the
+        same either way). It applies to rows in memory, unweighted or with positive
+        integer weights (those only where the compiled counting kernel runs; widely
+        spread weights widen the window, often past use: then it does not speculate),
+        and to unweighted streamed sources whose ``first_batch`` gives a sample (files;
+        compiled kernel only). Never to float weights, weights with zeros, value
+        columns or weighted streams. None: from :data:`SPECULATE_ROWS` (33,554,432)
+        rows; True: wherever it applies; False: never.
     sample_rows : int, default=262,144
         The size of that sample (runs of consecutive rows spread over the input).
     """
@@ -1540,7 +1547,8 @@ def _speculative_window(
     scaled to the whole (``n_rows``: the whole's rows, when ``source`` is a part of it,
     such as a first batch). The bins it keeps are widened on each side by at least
     :data:`_MARGIN_SHARE` of the sample's rows and four times their square root
-    (sampling noise moves the bounds and the runner-up's value), empty bins next to
+    (sampling noise moves the bounds and the runner-up's value; with weights, times
+    :func:`_weight_spread`: their sums are noisier), empty bins next to
     them included, into one range ``(first, last)`` of bins (the top bin is collected
     too: the engine always refines it). The
     capacity is twice the rows the sample expects in the window plus
@@ -1575,10 +1583,10 @@ def _speculative_window(
     rows = blocks.rows
     end = np.cumsum(rows)  # sample rows down to each block's bottom
     start = end - rows
-    # Sampling noise in a count of k sample rows is about sqrt(k): a few of those.
-    margin = max(
-        _MARGIN_SHARE * len(score), 4.0 * np.sqrt(len(score)), 0.5 * float(rows[keep].sum())
-    )
+    # Sampling noise in a count of k sample rows is about sqrt(k): a few of those. With
+    # weights the bounds move with the sample's weight, as noisy as a count of fewer rows.
+    noise = 4.0 * np.sqrt(len(score)) * (1.0 if w is None else _weight_spread(w))
+    margin = max(_MARGIN_SHARE * len(score), noise, 0.5 * float(rows[keep].sum()))
     kept = np.flatnonzero(keep)
     first = np.searchsorted(end, start[kept] - margin, side="right")
     last = np.searchsorted(start, end[kept] + margin, side="left") - 1
@@ -1596,6 +1604,20 @@ def _speculative_window(
     if expected > most:
         return None
     return (low, high), min(2 * int(expected) + floor, max(most, floor))
+
+
+def _weight_spread(weight: npt.NDArray[Any]) -> float:
+    """``sqrt(k / n_eff)`` of ``k`` sampled weights, ``n_eff = (sum w)**2 / sum w**2``
+    their effective size (Kish): how much noisier their sums are than a count of ``k``
+    rows. 1.0 for equal weights (exactly: then a weighted window is the unweighted one);
+    about 7 for ``ceil(lognormal(0, 2))`` weights, about 30 when a 1/1000 of the rows
+    weighs 10,000 times the others (the window then widens past use: no speculation).
+    """
+    total = float(np.sum(weight, dtype=np.float64))
+    if not total > 0 or weight.min() == weight.max():  # exactly 1, whatever the rounding
+        return 1.0
+    squares = float(np.sum(np.square(weight, dtype=np.float64)))
+    return max(1.0, float(np.sqrt(len(weight) * squares)) / total)
 
 
 def sample_index(n: int, sample_rows: int) -> IntArray:

@@ -216,6 +216,10 @@ class _Speculating:
         if self.speculation == "hit":
             self.speculation = "miss"
 
+    def summary(self) -> SourceSummary:
+        """The source's pass 0 (its row count scales estimates from collected rows)."""
+        raise NotImplementedError
+
     def stop_speculating(self) -> None:
         """Forget a window and its rows (a source can serve several calls)."""
         self._window, self._collected, self.speculation = None, None, "off"
@@ -225,14 +229,22 @@ class _Speculating:
         self, layout: BinLayout, levels: Sequence[Level]
     ) -> Histogram | None:
         """A deeper level's counts from the collected rows when its split first-level
-        bins lie inside the window (no weights: integer counts, the same in any order);
-        None (and a miss) otherwise."""
+        bins lie inside the window (integer counts or integer weights: the same sums in
+        any order); None (and a miss) otherwise.
+
+        Positive integer weights (the only weighted rows collected) come without row
+        counts: each cell's rows are estimated from its weight and the source's row
+        count, as the pass over every row estimates them, so that the curve does not
+        depend on whether the speculation hit.
+        """
         parent_rank = levels[1].parent_rank if len(levels) > 1 else None
         if parent_rank is not None and self._inside(layout, levels[:1], [parent_rank >= 0]):
             assert self._collected is not None
-            # Positive weights (the only weighted rows collected): no row counts.
             weight = self._collected_weight
-            return histogram(*self._collected, weight, layout, levels, count_rows=False)
+            n_rows = self.summary().n_rows
+            return histogram(
+                *self._collected, weight, layout, levels, count_rows=False, n_rows=n_rows
+            )
         self._missed()
         return None
 
@@ -266,7 +278,7 @@ class ArraySource(_Speculating):
         extra: FloatArray | None = None,
         *,
         score_range: tuple[float, float] | None = None,
-        weight_range: tuple[float, float] | None = None,
+        weight_range: tuple[int, int] | None = None,
     ) -> None:
         self.score = score
         self.is_positive = np.asarray(is_positive, dtype=bool)
@@ -286,10 +298,10 @@ class ArraySource(_Speculating):
 
         ``window`` is a range of bins of ``layout`` (first, last; the top bin is
         collected too: :func:`~._histogram.window_marks`); each thread's part keeps the
-        scores and labels of at most ``capacity`` rows. Later passes over cells inside
-        the window (deeper counting levels, the refining pass) then read the collected
-        rows only. False (and nothing changes) where it does not apply
-        (:meth:`can_speculate`).
+        scores, labels and weights (if any) of at most ``capacity`` rows. Later passes
+        over cells inside the window (deeper counting levels, the refining pass) then
+        read the collected rows only. False (and nothing changes) where it does not
+        apply (:meth:`can_speculate`).
         """
         if not self.can_speculate():
             return False
