@@ -194,7 +194,10 @@ def memory_call(name: str, y: np.ndarray, p: np.ndarray, w: np.ndarray) -> Calla
     if base == "fused":
         from cutpoints.engines._compiled import bin_counts
 
-        return lambda: bin_counts(p, y, weight, **layout)
+        # Weighted: the lean loop the engine runs when validation knows the largest
+        # weight (none zero), the fastest weighted pass.
+        known = {} if weight is None else {"weight_max": int(weight.max())}
+        return lambda: bin_counts(p, y, weight, **layout, **known)
     if base == "numpy":
         from cutpoints.engines import _histogram
 
