@@ -583,3 +583,83 @@ def test_persisted_data_refines_to_the_smaller_cap(dask_client, monkeypatch):
     assert deep.curve.n_refined_rows < shallow.curve.n_refined_rows
     assert_same_cut(deep, want)
     assert_same_cut(shallow, want)
+
+
+@pytest.mark.parametrize(
+    ("decimals", "cap", "levels"),
+    [(3, 64, {8}), (None, 256, {2, 3})],  # ties: many levels; continuous: 2 and 3
+)
+def test_refining_reads_the_split_rows_the_counting_pass_kept(monkeypatch, decimals, cap, levels):
+    """A counting pass of deeper levels keeps each chunk's rows of the split bins (and
+    their cells at its last level); the refining pass right after it reads them instead
+    of looking every row up again (with one deeper level, by their cells alone). Same
+    rows, so the same answer as the sort engine; the kept rows were really read."""
+    pytest.importorskip("numba")
+    from cutpoints.engines import _dask as dask_engine
+    from cutpoints.engines import _histogram
+
+    monkeypatch.setattr(_histogram, "USE_COMPILED", True)
+    monkeypatch.setattr(dask_engine, "COMPILED_FROM_ROWS", 0)
+    monkeypatch.setattr(dask_engine.DaskSource, "stream_sort_rows", property(lambda self: cap))
+    monkeypatch.setattr(dask_engine, "_SPLIT_SHARE", 1)  # keep them however many
+    looked_up: list[bool] = []
+    real = dask_engine._split_rows
+
+    def spy(*args):
+        found = real(*args)
+        looked_up.append(found is not None)
+        return found
+
+    monkeypatch.setattr(dask_engine, "_split_rows", spy)
+    rng = np.random.default_rng(15)
+    n = 20_000
+    score = rng.random(n) if decimals is None else np.round(rng.random(n), decimals)
+    y = rng.random(n) < score * 0.3
+    arrays = [da.from_array(a, chunks=3_000) for a in (y, score)]
+    seen = set()
+    with dask.config.set(scheduler="synchronous"):
+        for metric, constraints in (("f1", ()), ("precision", ("recall >= 0.5",))):
+            looked_up.clear()
+            kw = {"metric": metric, "constraints": constraints}
+            got = cp.find_cutpoint(*arrays, engine=HistogramEngine(bits=8), **kw)
+            want = cp.find_cutpoint(y, score, engine="sort", **kw)
+            seen.add(got.curve.n_levels)
+            assert looked_up and all(looked_up)  # every chunk's rows came from the cache
+            assert_same_cut(got, want)
+    assert seen == levels
+
+
+def test_kept_split_rows_are_for_one_token_and_one_live_chunk():
+    """The cache answers only the token it was filled under, the same chunk (its
+    memory, not just its values) and the same split, while the chunk lives."""
+    from cutpoints.engines import _dask as dask_engine
+
+    layout = bin_layout(0.0, 1.0, 4)
+    split = np.zeros(layout.n_bins, dtype=bool)
+    split[3] = True
+    whole = np.linspace(0.0, 1.0, 64)
+    chunk, other = whole[:32], whole[32:]
+    rows, cells = np.array([1, 2]), np.array([0, 1])
+    dask_engine._keep_split_rows("t1", chunk, layout, split, rows, cells, 2)
+    got = dask_engine._split_rows("t1", chunk, layout, split)
+    assert got is not None
+    np.testing.assert_array_equal(got[0], rows)
+    np.testing.assert_array_equal(got[1], cells)
+    assert got[2] == 2
+    assert dask_engine._split_rows("t2", chunk, layout, split) is None  # another pass
+    assert dask_engine._split_rows("t1", other, layout, split) is None  # another chunk
+    assert dask_engine._split_rows("t1", whole[:32].copy(), layout, split) is None
+    assert dask_engine._split_rows("t1", chunk, layout, ~split) is None
+    # A new token drops what the older one kept.
+    dask_engine._keep_split_rows("t2", other, layout, split, rows, cells, 2)
+    assert dask_engine._split_rows("t1", chunk, layout, split) is None
+    # A dead chunk is never answered, even if its memory were reused.
+    fresh = np.linspace(0.0, 1.0, 16)
+    dask_engine._keep_split_rows("t3", fresh, layout, split, rows, cells, 2)
+    owner, key = dask_engine._chunk_key("t3", fresh, layout, split)
+    del fresh, owner
+    assert dask_engine._split_cache[key][0]() is None
+    # Most of a chunk's rows are not kept (the memory would not pay).
+    many = np.arange(10)
+    dask_engine._keep_split_rows("t4", whole, layout, split, many, many, 2)
+    assert dask_engine._split_rows("t4", whole, layout, split) is None
