@@ -543,11 +543,15 @@ def test_workers_look_bins_up_compiled_at_every_level(dask_client, monkeypatch, 
 
 def test_a_task_counts_on_the_threads_its_worker_has_free(dask_client):
     """One task a worker (a persisted collection's pass) counts on all of its worker's
-    threads; the fixture's workers have one; the local scheduler's tasks use one."""
+    threads (up to the sort threads); the fixture's workers have one; the threaded local
+    scheduler's tasks use one, the synchronous scheduler's task the sort threads."""
     distributed = pytest.importorskip("distributed")
     from cutpoints.engines import _dask as dask_engine
+    from cutpoints.engines._sort import sort_threads
 
     assert dask_engine._task_threads() == 1  # not in a worker's task
+    with dask.config.set(scheduler="synchronous"):
+        assert dask_engine._task_threads() == sort_threads()
     assert dask_client.submit(dask_engine._task_threads, pure=False).result() == 1
     with (
         distributed.LocalCluster(
@@ -555,7 +559,8 @@ def test_a_task_counts_on_the_threads_its_worker_has_free(dask_client):
         ) as cluster,
         distributed.Client(cluster, set_as_default=False) as client,
     ):
-        assert client.submit(dask_engine._task_threads, pure=False).result() == 2
+        got = client.submit(dask_engine._task_threads, pure=False).result()
+        assert got == min(2, sort_threads())
 
 
 def test_persisted_data_refines_to_the_smaller_cap(dask_client, monkeypatch):
@@ -618,9 +623,13 @@ def test_refining_reads_the_split_rows_the_counting_pass_kept(monkeypatch, decim
     arrays = [da.from_array(a, chunks=3_000) for a in (y, score)]
     seen = set()
     with dask.config.set(scheduler="synchronous"):
-        for metric, constraints in (("f1", ()), ("precision", ("recall >= 0.5",))):
+        for metric, constraints, rule in (
+            ("f1", (), ">="),
+            ("precision", ("recall >= 0.5",), ">="),
+            ("f1", (), "<="),  # negated scores: the chunk as read is the key
+        ):
             looked_up.clear()
-            kw = {"metric": metric, "constraints": constraints}
+            kw = {"metric": metric, "constraints": constraints, "rule": rule}
             got = cp.find_cutpoint(*arrays, engine=HistogramEngine(bits=8), **kw)
             want = cp.find_cutpoint(y, score, engine="sort", **kw)
             seen.add(got.curve.n_levels)
@@ -629,37 +638,55 @@ def test_refining_reads_the_split_rows_the_counting_pass_kept(monkeypatch, decim
     assert seen == levels
 
 
-def test_kept_split_rows_are_for_one_token_and_one_live_chunk():
+def test_kept_split_rows_are_for_one_token_one_live_chunk_and_one_read(monkeypatch):
     """The cache answers only the token it was filled under, the same chunk (its
-    memory, not just its values) and the same split, while the chunk lives."""
-    from cutpoints.engines import _dask as dask_engine
+    memory and the rule's sign, not just its values) and the same levels, once, while
+    the chunk lives; a new token drops every older entry, a dead chunk its own."""
+    import gc
 
+    from cutpoints.engines import _dask as dask_engine
+    from cutpoints.engines._histogram import _split
+
+    monkeypatch.setattr(dask_engine, "_split_cache", {})
+    monkeypatch.setattr(dask_engine, "_split_token", None)
     layout = bin_layout(0.0, 1.0, 4)
-    split = np.zeros(layout.n_bins, dtype=bool)
-    split[3] = True
+    first = Level(layout.shift, 0, None, np.arange(layout.n_bins, dtype=np.uint64))
+    levels = [first, _split(first, np.array([3]), 4)]
+    other_levels = [first, _split(first, np.array([2, 3]), 4)]
     whole = np.linspace(0.0, 1.0, 64)
-    chunk, other = whole[:32], whole[32:]
+    chunk, other = (whole[:32], 1.0), (whole[32:], 1.0)
     rows, cells = np.array([1, 2]), np.array([0, 1])
-    dask_engine._keep_split_rows("t1", chunk, layout, split, rows, cells, 2)
-    got = dask_engine._split_rows("t1", chunk, layout, split)
+
+    def kept(token, chunk, levels=levels):
+        return dask_engine._split_rows(token, chunk, layout, levels)
+
+    def keep(token, chunk, rows=rows):
+        dask_engine._keep_split_rows(token, chunk, layout, levels, rows, cells)
+
+    keep("t1", chunk)
+    got = kept("t1", chunk)
     assert got is not None
     np.testing.assert_array_equal(got[0], rows)
     np.testing.assert_array_equal(got[1], cells)
-    assert got[2] == 2
-    assert dask_engine._split_rows("t2", chunk, layout, split) is None  # another pass
-    assert dask_engine._split_rows("t1", other, layout, split) is None  # another chunk
-    assert dask_engine._split_rows("t1", whole[:32].copy(), layout, split) is None
-    assert dask_engine._split_rows("t1", chunk, layout, ~split) is None
-    # A new token drops what the older one kept.
-    dask_engine._keep_split_rows("t2", other, layout, split, rows, cells, 2)
-    assert dask_engine._split_rows("t1", chunk, layout, split) is None
-    # A dead chunk is never answered, even if its memory were reused.
+    assert kept("t1", chunk) is None  # read once: the refining pass takes it
+    for token, asked, asked_levels in [
+        ("t2", chunk, levels),  # another pass
+        ("t1", other, levels),  # another chunk
+        ("t1", (whole[:32].copy(), 1.0), levels),  # equal values, other memory
+        ("t1", (whole[:32], -1.0), levels),  # the other rule
+        ("t1", chunk, other_levels),  # other levels
+    ]:
+        keep("t1", chunk)
+        assert kept(token, asked, asked_levels) is None
+        assert kept("t1", chunk) is not None
+    # A new token drops what older ones kept, even when it keeps nothing itself.
+    keep("t1", chunk)
+    keep("t2", other, rows=np.arange(10))  # more than the share: not kept
+    assert dask_engine._split_cache == {}
+    # A chunk that dies takes its entry with it.
     fresh = np.linspace(0.0, 1.0, 16)
-    dask_engine._keep_split_rows("t3", fresh, layout, split, rows, cells, 2)
-    owner, key = dask_engine._chunk_key("t3", fresh, layout, split)
-    del fresh, owner
-    assert dask_engine._split_cache[key][0]() is None
-    # Most of a chunk's rows are not kept (the memory would not pay).
-    many = np.arange(10)
-    dask_engine._keep_split_rows("t4", whole, layout, split, many, many, 2)
-    assert dask_engine._split_rows("t4", whole, layout, split) is None
+    keep("t3", (fresh, 1.0))
+    assert len(dask_engine._split_cache) == 1
+    del fresh
+    gc.collect()
+    assert dask_engine._split_cache == {}

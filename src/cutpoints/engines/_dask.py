@@ -13,6 +13,8 @@ Functions sent to workers are module-level (picklable by reference).
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import importlib
 import sys
 import threading
@@ -152,7 +154,13 @@ def _count(columns: Columns, params: tuple[Any, ...]) -> tuple[np.ndarray, np.nd
     if len(levels) > 1 and len(score):
         if compiled is not None and weight is None and not count_rows:
             table = _compiled_deep_counts(
-                score, is_positive, layout, levels, compiled, token=token[0] if token else None
+                score,
+                is_positive,
+                layout,
+                levels,
+                compiled,
+                token=token[0] if token else None,
+                chunk=(columns[1], sign),
             )
             if table is not None:  # compiled: the split bins' rows, then their cells
                 return table, None
@@ -450,27 +458,30 @@ def _compiled_chosen(
     large: bool,
     *,
     token: str | None = None,
+    chunk: Chunk | None = None,
 ) -> np.ndarray | None:
     """The indices (ascending) of the rows in the chosen cells (``chosen[l]`` marks
     level l's; ``levels`` None: the first level alone), by the compiled walks; None
     where they do not pay or cannot run.
 
-    With the ``token`` of the counting pass that split these levels (a refining pass
-    right after it, on the same chunk), the split bins' rows that pass found are read
-    back (:func:`_split_rows`) instead of looking every row's bin up again, when the
-    chosen first-level bins are all split ones."""
+    With the ``token`` of the counting pass of these levels and the ``chunk`` as read (a
+    refining pass right after it, on the same chunk), the split bins' rows that pass
+    found are read back (:func:`_split_rows`) instead of looking every row's bin up
+    again, when the chosen first-level bins are all split ones."""
     kernels = _usable(len(score), large)
     if kernels is None:
         return None
     walk = _Walk(kernels, score, layout, levels or [])
     cached = None
-    deeper = token is not None and levels is not None and len(levels) > 1
-    if deeper and not (chosen[0] & ~walk.split).any():
-        assert token is not None
-        cached = _split_rows(token, score, layout, walk.split)
-    if cached is not None and cached[2] == len(levels or ()) == 2 and not chosen[0].any():
-        # One deeper level, no first-level bin chosen: a row is taken when its cell is.
-        kept_rows, cells = cached[0], cached[1]
+    deeper = levels is not None and len(levels) > 1
+    if token is not None and chunk is not None and deeper:
+        assert levels is not None
+        if not (chosen[0] & ~walk.split).any():
+            cached = _split_rows(token, chunk, layout, levels)
+    if cached is not None and len(levels or ()) == 2 and not chosen[0].any():
+        # One deeper level, no first-level bin chosen: a row is taken when its cell is
+        # (every row of a split bin has a cell at level 1: its rank is set).
+        kept_rows, cells = cached
         taken: np.ndarray = kept_rows[np.asarray(chosen[1], dtype=bool)[cells]]
         return taken
     if cached is not None:
@@ -488,64 +499,80 @@ def _compiled_chosen(
 # The rows of the split first-level bins, as a counting pass of deeper levels found them,
 # kept on the worker for the refining pass that follows (it would look every row's bin
 # up again: at 1e8 rows on two workers, 0.15 s of each worker's 0.6 s). Keyed by the
-# sweep's token (new for each counting pass of deeper levels; older entries are dropped
-# then), the chunk's memory (address, length, dtype, strides) and the split bins; valid
-# only while the chunk's array is alive (a weak reference: a freed chunk's address may be
-# reused). Only a refining pass with that token reads them, so no later call, and no
-# chunk changed in between, can see them.
-_split_cache: dict[tuple[Any, ...], tuple[Any, np.ndarray, np.ndarray, int]] = {}
+# sweep's token (new for each counting pass of deeper levels; a new token drops every
+# older entry), the chunk as read from Dask (its memory: address, length, dtype,
+# strides; the rule's sign) and the levels. An entry answers only while that chunk's
+# array is alive (a weak reference, whose death also drops the entry: a freed chunk's
+# address may be reused), only once (the refining pass takes it), and only under its
+# token, so no later call, and no chunk changed in between, can see it.
+_split_cache: dict[tuple[Any, ...], tuple[Any, np.ndarray, np.ndarray]] = {}
 _split_token: str | None = None
-_split_lock = threading.Lock()
+_split_lock = threading.RLock()  # the weak references' callbacks take it too
 #: Keep a chunk's split rows only when they are at most this share of its rows.
 _SPLIT_SHARE = 8
+#: A chunk as read from Dask (before the engine's conversions: a negated or widened
+#: copy is new on each pass) and the rule's sign.
+Chunk = tuple[np.ndarray, float]
 
 
-def _chunk_key(token: str, score: np.ndarray, layout: BinLayout, split: BoolArray) -> Any:
-    owner = score
+def _chunk_key(token: str, chunk: Chunk, layout: BinLayout, levels: Sequence[Level]) -> Any:
+    raw, sign = chunk
+    owner = raw
     while isinstance(owner.base, np.ndarray):
         owner = owner.base
-    where = (score.__array_interface__["data"][0], len(score), score.dtype.str, score.strides)
-    bins = np.packbits(split).tobytes()
-    return owner, (token, *where, layout.base, layout.shift, layout.n_bins, bins)
+    where = (raw.__array_interface__["data"][0], len(raw), raw.dtype.str, raw.strides, sign)
+    deeper = hashlib.blake2b(digest_size=16)
+    for level in levels[1:]:
+        deeper.update(np.array([level.shift, level.bits], dtype=np.int64).tobytes())
+        deeper.update(np.asarray(level.parent_rank, dtype=np.int64).tobytes())
+    shape = (layout.base, layout.shift, layout.n_bins, layout.nonnegative, len(levels))
+    return owner, (token, *where, *shape, deeper.digest())
+
+
+def _dropped(key: tuple[Any, ...], _: Any) -> None:
+    """A kept chunk's array died: its entry goes (weak reference callback)."""
+    with _split_lock:
+        _split_cache.pop(key, None)
 
 
 def _keep_split_rows(
     token: str,
-    score: np.ndarray,
+    chunk: Chunk,
     layout: BinLayout,
-    split: BoolArray,
+    levels: Sequence[Level],
     rows: np.ndarray,
     cells: np.ndarray,
-    n_levels: int,
 ) -> None:
-    """Keep ``rows`` (the chunk's rows in the ``split`` bins) and ``cells`` (each one's
-    cell at the last of ``n_levels`` levels) for :func:`_split_rows`."""
+    """Keep ``rows`` (the chunk's rows in the split first-level bins) and ``cells``
+    (each one's cell at the last level) for :func:`_split_rows`."""
     global _split_token
-    if len(rows) * _SPLIT_SHARE > len(score):
+    with _split_lock:
+        if token != _split_token:  # a new pass: what older ones kept is never read
+            _split_cache.clear()
+            _split_token = token
+    if len(rows) * _SPLIT_SHARE > len(chunk[0]):
         return  # most of the chunk: not worth the memory
-    owner, key = _chunk_key(token, score, layout, split)
+    owner, key = _chunk_key(token, chunk, layout, levels)
     try:
-        alive = weakref.ref(owner)
+        alive = weakref.ref(owner, functools.partial(_dropped, key))
     except TypeError:  # pragma: no cover - numpy arrays take weak references
         return
     with _split_lock:
-        if token != _split_token:
-            _split_cache.clear()
-            _split_token = token
-        _split_cache[key] = (alive, rows.copy(), cells, n_levels)
+        if token == _split_token:
+            _split_cache[key] = (alive, rows.copy(), cells)
 
 
 def _split_rows(
-    token: str, score: np.ndarray, layout: BinLayout, split: BoolArray
-) -> tuple[np.ndarray, np.ndarray, int] | None:
-    """What :func:`_keep_split_rows` kept for this chunk, token and split (rows, their
-    cells at the last level, the number of levels), or None."""
-    owner, key = _chunk_key(token, score, layout, split)
+    token: str, chunk: Chunk, layout: BinLayout, levels: Sequence[Level]
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """What :func:`_keep_split_rows` kept for this chunk, token and levels (the rows,
+    their cells at the last level), taken out of the cache; or None."""
+    owner, key = _chunk_key(token, chunk, layout, levels)
     with _split_lock:
-        entry = _split_cache.get(key)
+        entry = _split_cache.pop(key, None)
     if entry is None or entry[0]() is not owner:
         return None
-    return entry[1], entry[2], entry[3]
+    return entry[1], entry[2]
 
 
 def _compiled_deep_counts(
@@ -556,11 +583,12 @@ def _compiled_deep_counts(
     large: bool,
     *,
     token: str | None = None,
+    chunk: Chunk | None = None,
 ) -> np.ndarray | None:
     """:func:`count_cells`' ``by_class`` of a deeper level, unweighted, by the compiled
     walks (no temporaries past the rows of the split bins); None where they do not pay
-    or cannot run. With a ``token``, the split bins' rows are kept for the refining
-    pass (:func:`_keep_split_rows`)."""
+    or cannot run. With a ``token`` and the ``chunk`` as read, the split bins' rows are
+    kept for the refining pass (:func:`_keep_split_rows`)."""
     kernels = _usable(len(score), large)
     if kernels is None:
         return None
@@ -570,16 +598,22 @@ def _compiled_deep_counts(
     labels = np.ascontiguousarray(is_positive, dtype=np.bool_)
     cells = np.empty(found, dtype=np.int64)
     walk.kernels["count"](*walk.common(), labels, rows, found, table, cells)
-    if token is not None:
-        _keep_split_rows(token, score, layout, walk.split, rows[:found], cells, len(levels))
+    if token is not None and chunk is not None:
+        _keep_split_rows(token, chunk, layout, levels, rows[:found], cells)
     return table
 
 
 def _task_threads() -> int:
     """Threads a task's compiled count may use: on a distributed worker, its threads
     that run no other task now (a pass over the chunks one worker holds is one task a
-    worker: it may use them all; many tasks share them), at most ``sort_threads()``;
-    elsewhere one (Dask's local scheduler runs a task on each core)."""
+    worker: it may use them all; many tasks share them), at most ``sort_threads()`` (the
+    share is taken when the task starts: a task starting later on a busy worker may
+    still find threads free); Dask's synchronous scheduler runs one task at a time, which
+    may use ``sort_threads()``; elsewhere one (the threaded and process schedulers run a
+    task on each core)."""
+    dask_config = sys.modules.get("dask.config")
+    if dask_config is not None and dask_config.get("scheduler", None) in ("sync", "synchronous"):
+        return sort_threads()
     distributed = sys.modules.get("distributed")  # never imported here: a worker has it
     if distributed is None:
         return 1
@@ -632,7 +666,15 @@ def _rows(columns: Columns, params: tuple[Any, ...]) -> Rows:
     if len(score) == 0:
         return np.zeros(0), np.zeros(0, dtype=bool), weight
     del ranges  # one bin lookup a row beats comparing with each interval
-    found = _chosen_rows(score, layout, levels, chosen, compiled, token=token[0] if token else None)
+    found = _chosen_rows(
+        score,
+        layout,
+        levels,
+        chosen,
+        compiled,
+        token=token[0] if token else None,
+        chunk=(columns[1], sign),
+    )
     w = None if weight is None else weight[found]
     return np.asarray(score[found], dtype=np.float64), is_positive[found], w
 
@@ -645,15 +687,16 @@ def _chosen_rows(
     compiled: bool | None = None,
     *,
     token: str | None = None,
+    chunk: Chunk | None = None,
 ) -> np.ndarray:
     """The indices (ascending) of the rows in the chosen cells (``chosen[l]`` marks level
     l's). Those lie in chosen or split first-level bins: one bin lookup a row finds the
-    rows in these (``compiled``: see :func:`_rows_in_bins`; ``token``: see
+    rows in these (``compiled``: see :func:`_rows_in_bins`; ``token``, ``chunk``: see
     :func:`_compiled_chosen`), and the deeper levels are walked on them alone."""
     if len(levels) == 1:
         return _rows_in_bins(score, layout, chosen[0], compiled)
     if compiled is not None and len(score):
-        found = _compiled_chosen(score, layout, levels, chosen, compiled, token=token)
+        found = _compiled_chosen(score, layout, levels, chosen, compiled, token=token, chunk=chunk)
         if found is not None:  # every level walked in one pass
             return found
     assert levels[1].parent_rank is not None
