@@ -862,7 +862,7 @@ def _count_float_weights(  # pragma: no cover - compiled
 
 
 def _min_max_loop(values: Any, start: int, stop: int, out: Any) -> None:  # pragma: no cover
-    """``out[:] = min, max`` of ``values[start:stop]`` (non-empty), in one read."""
+    """``out[:] = min, max`` of ``values[start:stop]`` (non-empty, no NaN), in one read."""
     part = values[start:stop]
     low = high = part[0]
     for i in range(1, stop - start):
@@ -931,18 +931,25 @@ def min_max(values: npt.NDArray[np.int32] | npt.NDArray[np.int64]) -> tuple[int,
         # A strided view (a column of a table): a contiguous copy would cost more than
         # numpy's two passes (8e8 bytes for 1e8 int64 weights).
         return int(values.min()), int(values.max())
+    low, high = threaded_min_max(values)
+    return int(low), int(high)
+
+
+def threaded_min_max(values: npt.NDArray[Any]) -> tuple[Any, Any]:
+    """The min and max (numpy scalars) of a non-empty contiguous array of numbers
+    without NaN, in one compiled pass on the threads: :func:`min_max` and the grouped
+    engine's score range (``cutpoints.groups._kernels.score_range``)."""
     global _warm
     kernel = _compile()["min_max"]
     _warm = True
-    x = values
 
     def part(a: int, b: int) -> npt.NDArray[Any]:
-        out = np.empty(2, dtype=x.dtype)
-        kernel(x, a, b, out)
+        out = np.empty(2, dtype=values.dtype)
+        kernel(values, a, b, out)
         return out
 
-    found = np.array(_map(part, _even_parts(len(x))))
-    return int(found[:, 0].min()), int(found[:, 1].max())
+    found = np.array(_map(part, _even_parts(len(values))))
+    return found[:, 0].min(), found[:, 1].max()
 
 
 def worthwhile(n_rows: int) -> bool:

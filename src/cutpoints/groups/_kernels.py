@@ -286,17 +286,6 @@ def _pick_signed(  # pragma: no cover - compiled
     )  # fmt: skip
 
 
-def _score_range(values: Any, start: int, stop: int) -> tuple[Any, Any]:  # pragma: no cover
-    """The lowest and highest of ``values[start:stop]`` (no NaN: checked at the edge)."""
-    v = values[start:stop]
-    lo, hi = v[0], v[0]
-    for i in range(stop - start):
-        x = v[i]
-        lo = min(lo, x)
-        hi = max(hi, x)
-    return lo, hi
-
-
 def _knapsack_stage(  # pragma: no cover - compiled
     best: Any, lo: int, hi: int, cap: int, units: Any, values: Any, new: Any, choice: Any
 ) -> None:
@@ -634,7 +623,6 @@ def _compile() -> dict[str, Callable[..., Any]]:
                     "pick_nonnegative",
                     "pick_signed",
                     "bucket_runs",
-                    "score_range",
                     "knapsack_stage",
                     "runs",
                     "int_scan",
@@ -1097,11 +1085,9 @@ def score_range(score: FloatArray) -> tuple[float, float]:
         msg = "'score' must hold at least one value (got an empty array)"
         raise InvalidParameterError(msg)
     global _warm
-    kernel = _compile()["score_range"]
     _warm = True
-    values = np.ascontiguousarray(score, dtype=np.float64)
-    parts = _map(lambda a, b: kernel(values, a, b), _even_parts(len(values)))
-    return min(p[0] for p in parts) + 0.0, max(p[1] for p in parts) + 0.0
+    low, high = _compiled.threaded_min_max(np.ascontiguousarray(score, dtype=np.float64))
+    return float(low) + 0.0, float(high) + 0.0
 
 
 def bucketed_runs(
