@@ -98,18 +98,37 @@ def test_a_representative_sample_hits_and_reads_nothing_twice(counting_pass):
         assert_rows_exact_sampled(cut.curve, score, y)
 
 
-def test_the_fallback_reads_the_rows_when_the_sample_misleads(counting_pass, wide_windows):
-    # The sampled rows are low scores with their positives on top and a few high
-    # negatives: their optimum is near 0.05. The other rows put it near 0.8.
+def misleading_sample(n=5_000, sample_rows=500):
+    """Rows whose sample (``sample_rows`` of them) misleads the guess: the sampled rows
+    are low scores with their positives on top and a few high negatives (their optimum
+    near 0.05); the other rows put it near 0.8. Returns the generator (to draw more),
+    labels and scores."""
     rng = np.random.default_rng(1)
-    n = 5_000
     score = rng.uniform(0.2, 0.9, n)
     y = score > 0.8
-    sampled = _histogram.sample_index(n, 500)
+    sampled = _histogram.sample_index(n, sample_rows)
     score[sampled] = rng.uniform(0.0, 0.1, len(sampled))
     y[sampled] = score[sampled] > 0.05
     score[sampled[:20]] = rng.uniform(0.95, 1.0, 20)
     y[sampled[:20]] = False
+    return rng, y, score
+
+
+def crowded_window(n=400_000):
+    """Rows whose sample (1 in 20) sees few rows near its optimum at 0.5, while the
+    other rows crowd into that window: more than its buffer holds. Returns the
+    generator (to draw more), labels and scores."""
+    rng = np.random.default_rng(2)
+    score = rng.uniform(0.4995, 0.5005, n)
+    y = rng.random(n) < 0.5
+    sampled = _histogram.sample_index(n, n // 20)
+    score[sampled] = rng.uniform(0.0, 1.0, len(sampled))
+    y[sampled] = score[sampled] > 0.5
+    return rng, y, score
+
+
+def test_the_fallback_reads_the_rows_when_the_sample_misleads(counting_pass, wide_windows):
+    _, y, score = misleading_sample()
     engine = HistogramEngine(speculate=True, sample_rows=500)
     assert sweep(engine, y, score).speculation == "miss"
     cut = same_answer(engine, y, score, metric="f1")
@@ -117,15 +136,8 @@ def test_the_fallback_reads_the_rows_when_the_sample_misleads(counting_pass, wid
 
 
 def test_an_overflowing_window_falls_back(counting_pass):
-    # The sample sees few rows near its optimum at 0.5; the other rows crowd into that
-    # window: more than its buffer holds.
-    rng = np.random.default_rng(2)
-    n = 400_000
-    score = rng.uniform(0.4995, 0.5005, n)
-    y = rng.random(n) < 0.5
-    sampled = _histogram.sample_index(n, n // 20)
-    score[sampled] = rng.uniform(0.0, 1.0, len(sampled))
-    y[sampled] = score[sampled] > 0.5
+    _, y, score = crowded_window()
+    n = len(y)
     engine = HistogramEngine(speculate=True, sample_rows=n // 20)
     assert sweep(engine, y, score).speculation == "overflow"
     same_answer(engine, y, score, metric="f1")
@@ -441,29 +453,16 @@ def assert_rows_exact_sampled_weighted(curve, score, y, weight, k=100):
 
 def test_weighted_misses_and_overflows_fall_back(warm_kernel, wide_windows):
     # As the unweighted miss: the sample sees a misleading corner of the rows.
-    rng = np.random.default_rng(1)
-    n = 5_000
-    score = rng.uniform(0.2, 0.9, n)
-    y = score > 0.8
-    sampled = _histogram.sample_index(n, 500)
-    score[sampled] = rng.uniform(0.0, 0.1, len(sampled))
-    y[sampled] = score[sampled] > 0.05
-    score[sampled[:20]] = rng.uniform(0.95, 1.0, 20)
-    y[sampled[:20]] = False
-    weight = rng.integers(1, 4, n)
+    rng, y, score = misleading_sample()
+    weight = rng.integers(1, 4, len(y))
     engine = HistogramEngine(speculate=True, sample_rows=500)
     assert weighted_sweep(engine, y, score, weight).speculation == "miss"
     same_weighted_answer(engine, y, score, weight, metric="f1")
 
 
 def test_a_weighted_window_past_its_buffer_overflows(warm_kernel):
-    rng = np.random.default_rng(2)
-    n = 400_000
-    score = rng.uniform(0.4995, 0.5005, n)
-    y = rng.random(n) < 0.5
-    sampled = _histogram.sample_index(n, n // 20)
-    score[sampled] = rng.uniform(0.0, 1.0, len(sampled))
-    y[sampled] = score[sampled] > 0.5
+    rng, y, score = crowded_window()
+    n = len(y)
     weight = rng.integers(1, 3, n).astype(np.int32)
     engine = HistogramEngine(speculate=True, sample_rows=n // 20)
     assert weighted_sweep(engine, y, score, weight).speculation == "overflow"
