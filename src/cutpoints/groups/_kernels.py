@@ -429,12 +429,9 @@ def _runs(  # pragma: no cover - compiled
     group = -1
     for r in range(len(offsets) - 1):
         g = bucket_group[r]
-        while group < g:  # row 0 ("flag nothing") in front of each group's runs
-            group += 1
-            out_starts[group] = out
-            out_group[out], out_bin[out], out_t[out] = group, -1, np.inf
-            out_tp[out], out_fp[out] = 0, 0
-            out += 1
+        group, out = _open_groups(
+            group, g, out, out_group, out_bin, out_t, out_tp, out_fp, out_starts
+        )
         a, e = offsets[r], offsets[r + 1]
         _sort_bucket(keys, labels, weights, a, e)  # the bucket's rows, highest score first
         tp, fp = tp_edges[g, bucket_bin[r]], fp_edges[g, bucket_bin[r]]
@@ -451,14 +448,35 @@ def _runs(  # pragma: no cover - compiled
             out_tp[out], out_fp[out] = tp, fp
             out += 1
         n_rows[g] += e - a
-    while group < n_groups - 1:  # pragma: no cover - every group has a refined bin
+    # Groups after the last refined cell (none: every group has a refined bin).
+    group, out = _open_groups(
+        group, n_groups - 1, out, out_group, out_bin, out_t, out_tp, out_fp, out_starts
+    )
+    out_starts[n_groups] = out
+    return out
+
+
+def _open_groups(  # pragma: no cover - compiled
+    group: int,
+    until: int,
+    out: int,
+    out_group: Any,
+    out_bin: Any,
+    out_t: Any,
+    out_tp: Any,
+    out_fp: Any,
+    out_starts: Any,
+) -> tuple[int, int]:
+    """Row 0 ("flag nothing") of each group after ``group`` up to ``until``, written at
+    ``out`` onward, where each such group's runs start; returns ``(until, out)`` moved
+    on (``group`` itself when it is not below ``until``)."""
+    while group < until:
         group += 1
         out_starts[group] = out
         out_group[out], out_bin[out], out_t[out] = group, -1, np.inf
         out_tp[out], out_fp[out] = 0, 0
         out += 1
-    out_starts[n_groups] = out
-    return out
+    return group, out
 
 
 def _sort_pairs(  # pragma: no cover - compiled
@@ -562,12 +580,9 @@ def _bucket_runs(  # pragma: no cover - compiled
     slots = np.empty(_INSERTION_MAX + 2, dtype=np.int64)
     for r in range(r0, r1):
         g = bucket_group[r]
-        while group < g:  # row 0 ("flag nothing") in front of each group's runs
-            group += 1
-            out_starts[group] = out
-            out_group[out], out_bin[out], out_t[out] = group, -1, np.inf
-            out_tp[out], out_fp[out] = 0, 0
-            out += 1
+        group, out = _open_groups(
+            group, g, out, out_group, out_bin, out_t, out_tp, out_fp, out_starts
+        )
         a, e = offsets[r] - base, offsets[r + 1] - base
         _sort_pairs(keys, labels, a, e, tmp_keys, tmp_labels, slots)  # highest score first
         b = bucket_bin[r]
@@ -585,12 +600,10 @@ def _bucket_runs(  # pragma: no cover - compiled
             out_tp[out], out_fp[out] = tp, fp
             out += 1
         n_rows[g] += e - a
-    while group < g1 - 1:  # pragma: no cover - every group has a refined bin
-        group += 1
-        out_starts[group] = out
-        out_group[out], out_bin[out], out_t[out] = group, -1, np.inf
-        out_tp[out], out_fp[out] = 0, 0
-        out += 1
+    # Groups after the last refined cell (none: every group has a refined bin).
+    group, out = _open_groups(
+        group, g1 - 1, out, out_group, out_bin, out_t, out_tp, out_fp, out_starts
+    )
     return out
 
 
@@ -612,6 +625,7 @@ def _compile() -> dict[str, Callable[..., Any]]:
                 "_pick_loop",
                 "_sort_bucket",
                 "_sort_pairs",
+                "_open_groups",
             ):
                 module[name] = inline(module[name])
             _kernels = {
